@@ -1,0 +1,5 @@
+# ovs-l3dsr sources compiled into libopenvswitch.  This file is linked into
+# the Open vSwitch tree as lib/l3dsr.mk and included from its Makefile.am.
+lib_libopenvswitch_la_SOURCES += \
+	lib/daddr-on-dscp.c \
+	lib/daddr-on-dscp.h

@@ -1,0 +1,12 @@
+# ovs-l3dsr tests.  This file is linked into the Open vSwitch tree as
+# tests/l3dsr.mk and included from its Makefile.am.
+TESTSUITE_AT += \
+	tests/l3dsr.at \
+	tests/l3dsr-daddr-on-dscp.at \
+	tests/l3dsr-packets.at
+
+SYSTEM_USERSPACE_TESTSUITE_AT += \
+	tests/system-l3dsr.at
+
+EXTRA_DIST += \
+	tests/l3dsr-pkt.py

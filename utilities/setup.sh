@@ -1,0 +1,49 @@
+#!/bin/sh
+# Prepares a fresh clone on Debian 12 for "make": installs the Debian
+# packages that the build, the tests and the demo need (only those that are
+# missing), then generates and runs the top-level configure script.
+# Run as root from anywhere; safe to run again.
+
+set -eu
+
+cd "$(dirname "$0")/.."
+
+PACKAGES="
+    autoconf automake libtool make gcc pkg-config patch
+    libssl-dev libcap-ng-dev
+    openvswitch-source
+    python3 python3-scapy python3-sortedcontainers
+    iproute2 iputils-ping ethtool procps psmisc tcpdump wget curl
+    netcat-openbsd
+"
+
+missing=
+for pkg in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
+            | grep -q 'install ok installed'; then
+        missing="$missing $pkg"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    echo "setup: installing Debian packages:$missing"
+    if [ "$(id -u)" != 0 ]; then
+        echo "setup: must run as root to install packages" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q > /dev/null
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing > /dev/null
+fi
+
+if [ ! -x configure ] || [ configure.ac -nt configure ] \
+        || [ Makefile.am -nt Makefile.in ]; then
+    echo "setup: generating configure"
+    autoreconf --install --force > /dev/null 2>&1 || autoreconf --install --force
+fi
+if [ ! -f Makefile ] || [ configure -nt config.status ]; then
+    echo "setup: configuring"
+    ./configure --quiet
+fi
+echo "setup: ready; run make, make check or make demo"
