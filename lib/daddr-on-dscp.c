@@ -256,9 +256,11 @@ daddr_on_dscp_encode(const struct ofpact_set_daddr_on_dscp *a,
  * appends a sentence that says what happened, for ofproto/trace.  Returns
  * true if 'flow' changed.
  *
- * A rewrite also un-wildcards nw_proto, as mod_nw_dst does: a datapath
- * without masked set actions gets the whole IPv4 or IPv6 key in its set
- * action, protocol included, and that must match the flow. */
+ * A rewrite also un-wildcards the destination, as mod_nw_dst does: the
+ * commit of the flow emits a set action only for fields that differ from the
+ * packet's, under the mask, so the megaflow must pin the old value.  It
+ * un-wildcards nw_proto too, because a datapath without masked set actions
+ * gets the whole IPv4 or IPv6 key, protocol included, which must match. */
 bool
 daddr_on_dscp_xlate(const struct ofpact_set_daddr_on_dscp *a,
                     struct flow *flow, struct flow_wildcards *wc,
@@ -286,8 +288,10 @@ daddr_on_dscp_xlate(const struct ofpact_set_daddr_on_dscp *a,
 
     WC_MASK_FIELD(wc, nw_proto);
     if (is_ipv4) {
+        WC_MASK_FIELD(wc, nw_dst);
         flow->nw_dst = a->ipv4[dscp];
     } else {
+        WC_MASK_FIELD(wc, ipv6_dst);
         flow->ipv6_dst = a->ipv6[dscp];
     }
     if (trace) {

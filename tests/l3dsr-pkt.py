@@ -1,0 +1,132 @@
+#! /usr/bin/python3
+# Copyright (c) 2026 The ovs-l3dsr authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at:
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Builds the test packets for set_daddr_on_dscp, independently of Open
+vSwitch: scapy computes every checksum from scratch.
+
+    l3dsr-pkt.py input CASE...      hex of the packet sent into the bridge
+    l3dsr-pkt.py expected CASE...   hex of the packet that must come out
+    l3dsr-pkt.py list               the case names
+
+The packets come from a client to a real server's address (RIP) with the
+DSCP of a VIP.  The tests' flow maps DSCP 1 to VIP4 and DSCP 10 to VIP6, so
+the expected packet is the same packet built with the VIP as destination.
+Cases whose DSCP has no entry, and non-IP packets, must come out unchanged.
+"""
+
+import sys
+
+from scapy.all import (ARP, ICMP, IP, TCP, UDP, Dot1Q, Ether, ICMPv6EchoRequest,
+                       IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, Raw,
+                       fragment)
+
+CLIENT_MAC = "50:54:00:00:00:01"
+SERVER_MAC = "50:54:00:00:00:02"
+CLIENT4, RIP4, VIP4 = "10.0.0.1", "10.0.0.2", "72.30.38.140"
+CLIENT6, RIP6, VIP6 = "fc00::1", "fc00::2", "fc00:1000:0:6::10"
+DSCP4, DSCP6 = 1, 10          # The entries of the tests' flow.
+OTHER_DSCP = 2                # A DSCP with no entry.
+
+PAYLOAD = b"GET / HTTP/1.0\r\nHost: vip\r\n\r\n" + bytes(range(40))
+
+
+def ether():
+    return Ether(src=CLIENT_MAC, dst=SERVER_MAC)
+
+
+def ip4(dst, dscp=DSCP4, **kw):
+    return IP(src=CLIENT4, dst=dst, tos=dscp << 2, id=0x1234, ttl=64, **kw)
+
+
+def ip6(dst, dscp=DSCP6):
+    return IPv6(src=CLIENT6, dst=dst, tc=dscp << 2, hlim=64)
+
+
+def tcp():
+    return TCP(sport=34567, dport=80, flags="PA", seq=1000, ack=2000)
+
+
+def udp(**kw):
+    return UDP(sport=5353, dport=53, **kw)
+
+
+def frag4(dst, index):
+    """Fragment 'index' of a TCP datagram to 'dst', cut into 3 pieces."""
+    datagram = ip4(dst) / tcp() / Raw(PAYLOAD)
+    return ether() / fragment(datagram, fragsize=24)[index]
+
+
+def udp_frag4(dst, index):
+    datagram = ip4(dst) / udp() / Raw(PAYLOAD)
+    return ether() / fragment(datagram, fragsize=24)[index]
+
+
+# Each case maps a destination address to the packet sent to it.  The input
+# goes to the RIP, the expected output to the VIP, unless 'rewritten' is
+# False, in which case the input must come out as it went in.
+CASES = {
+    "ipv4-tcp": (4, True, lambda d: ether() / ip4(d) / tcp() / Raw(PAYLOAD)),
+    "ipv4-udp": (4, True, lambda d: ether() / ip4(d) / udp() / Raw(PAYLOAD)),
+    "ipv4-udp-zero-csum": (4, True, lambda d: ether() / ip4(d)
+                           / udp(chksum=0) / Raw(PAYLOAD)),
+    "ipv4-icmp": (4, True, lambda d: ether() / ip4(d)
+                  / ICMP(type=8, id=7, seq=1) / Raw(PAYLOAD)),
+    "ipv4-frag-first": (4, True, lambda d: frag4(d, 0)),
+    "ipv4-frag-later": (4, True, lambda d: frag4(d, 1)),
+    "ipv4-udp-frag-later": (4, True, lambda d: udp_frag4(d, 2)),
+    "ipv4-vlan-tcp": (4, True, lambda d: Ether(src=CLIENT_MAC, dst=SERVER_MAC)
+                      / Dot1Q(vlan=100) / ip4(d) / tcp() / Raw(PAYLOAD)),
+    "ipv4-other-dscp": (4, False, lambda d: ether() / ip4(d, OTHER_DSCP)
+                        / tcp() / Raw(PAYLOAD)),
+    "ipv6-tcp": (6, True, lambda d: ether() / ip6(d) / tcp() / Raw(PAYLOAD)),
+    "ipv6-udp": (6, True, lambda d: ether() / ip6(d) / udp() / Raw(PAYLOAD)),
+    "ipv6-icmpv6": (6, True, lambda d: ether() / ip6(d)
+                    / ICMPv6EchoRequest(id=7, seq=1, data=PAYLOAD)),
+    "ipv6-hopopts-tcp": (6, True, lambda d: ether() / ip6(d)
+                         / IPv6ExtHdrHopByHop() / tcp() / Raw(PAYLOAD)),
+    "ipv6-dstopts-tcp": (6, True, lambda d: ether() / ip6(d)
+                         / IPv6ExtHdrDestOpt() / tcp() / Raw(PAYLOAD)),
+    "ipv6-other-dscp": (6, False, lambda d: ether() / ip6(d, OTHER_DSCP)
+                        / tcp() / Raw(PAYLOAD)),
+    "ipv4-dscp-of-ipv6": (4, False, lambda d: ether() / ip4(d, DSCP6)
+                          / tcp() / Raw(PAYLOAD)),
+    "arp": (0, False, lambda d: ether() / ARP(psrc=CLIENT4, pdst=RIP4)),
+}
+
+
+def build(case, expected):
+    family, rewritten, make = CASES[case]
+    rip, vip = {4: (RIP4, VIP4), 6: (RIP6, VIP6), 0: (None, None)}[family]
+    packet = make(vip if expected and rewritten else rip)
+    return bytes(packet).hex()
+
+
+def main(argv):
+    if len(argv) == 2 and argv[1] == "list":
+        print("\n".join(CASES))
+        return 0
+    if len(argv) < 3 or argv[1] not in ("input", "expected"):
+        sys.stderr.write(__doc__)
+        return 1
+    for case in argv[2:]:
+        if case not in CASES:
+            sys.stderr.write("l3dsr-pkt.py: unknown case %s\n" % case)
+            return 1
+        print(build(case, argv[1] == "expected"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

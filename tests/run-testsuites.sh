@@ -1,0 +1,70 @@
+#!/bin/sh
+# Runs one tier of the tests in the built Open vSwitch tree.
+#
+# Usage: run-testsuites.sh OVS_DIR unit|system-userspace
+#
+# unit: ovs-l3dsr's tests plus the Open vSwitch suites that ovs-patches/
+#       touches, from tests/testsuite.
+# system-userspace: ovs-l3dsr's system tests on the userspace datapath, from
+#       tests/system-userspace-testsuite (needs root).
+#
+# Tests listed in tests/known-failures.txt (failures of stock Open vSwitch
+# 3.1.0 on this kind of machine) are left out.  TESTSUITEFLAGS from the
+# environment is passed on; it may name a keyword (-k) or test numbers to
+# narrow the run further.
+
+set -eu
+
+ovsdir=$1 tier=$2
+here=$(cd "$(dirname "$0")" && pwd)
+
+case $tier in
+    unit)
+        suite=tests/testsuite
+        target=check
+        files="l3dsr-daddr-on-dscp.at l3dsr-packets.at
+               ofp-actions.at ofp-print.at ovs-ofctl.at odp.at
+               ofproto-dpif.at dpif-netdev.at"
+        ;;
+    system-userspace)
+        if [ "$(id -u)" != 0 ]; then
+            echo "run-testsuites: the system tests need root" >&2
+            exit 1
+        fi
+        suite=tests/system-userspace-testsuite
+        target=check-system-userspace
+        files="system-l3dsr.at"
+        ;;
+    *)
+        echo "run-testsuites: unknown tier $tier" >&2
+        exit 1
+        ;;
+esac
+
+cd "$ovsdir"
+make "$suite" > /dev/null
+
+# "./testsuite -l" prints "  NUM: FILE:LINE  TITLE" for each test.
+numbers=$("./$suite" -l | awk -v files="$files" -v known="$here/known-failures.txt" '
+    BEGIN {
+        n = split(files, f, /[ \n]+/)
+        for (i = 1; i <= n; i++) if (f[i] != "") want[f[i]] = 1
+        while ((getline line < known) > 0)
+            if (line !~ /^#/ && line != "") skip[line] = 1
+    }
+    /^ *[0-9]+: / {
+        num = $1; sub(/:$/, "", num)
+        file = $2; sub(/:.*/, "", file)
+        title = $0; sub(/^ *[0-9]+: +[^ ]+ +/, "", title)
+        if ((file in want) && !(title in skip)) printf "%s ", num
+    }')
+
+if [ -z "$numbers" ]; then
+    echo "run-testsuites: no tests selected" >&2
+    exit 1
+fi
+echo "run-testsuites: $tier: $(echo $numbers | wc -w) tests from:" $files
+
+jobs=$(nproc 2>/dev/null || echo 2)
+exec make "$target" \
+    TESTSUITEFLAGS="-j$jobs $numbers ${TESTSUITEFLAGS:-}"
