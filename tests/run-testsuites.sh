@@ -9,9 +9,10 @@
 #       tests/system-userspace-testsuite (needs root).
 #
 # Tests listed in tests/known-failures.txt (failures of stock Open vSwitch
-# 3.1.0 on this kind of machine) are left out.  TESTSUITEFLAGS from the
-# environment is passed on; it may name a keyword (-k) or test numbers to
-# narrow the run further.
+# 3.1.0 on this kind of machine) are left out.  A TESTSUITEFLAGS from the
+# environment replaces the selection (autotest would otherwise run the union
+# of both), e.g. TESTSUITEFLAGS='-k fragment' runs only the tests with that
+# keyword, from any suite.
 
 set -eu
 
@@ -66,5 +67,8 @@ fi
 echo "run-testsuites: $tier: $(echo $numbers | wc -w) tests from:" $files
 
 jobs=$(nproc 2>/dev/null || echo 2)
-exec make "$target" \
-    TESTSUITEFLAGS="-j$jobs $numbers ${TESTSUITEFLAGS:-}"
+if [ -n "${TESTSUITEFLAGS:-}" ]; then
+    echo "run-testsuites: TESTSUITEFLAGS replaces the selection"
+    numbers=$TESTSUITEFLAGS
+fi
+exec make "$target" TESTSUITEFLAGS="-j$jobs $numbers"

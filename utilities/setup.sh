@@ -13,7 +13,7 @@ PACKAGES="
     libssl-dev libcap-ng-dev
     openvswitch-source
     python3 python3-scapy python3-sortedcontainers
-    iproute2 iputils-ping ethtool procps psmisc tcpdump wget curl
+    iproute2 iputils-ping ethtool net-tools procps psmisc tcpdump wget curl
     netcat-openbsd
 "
 
