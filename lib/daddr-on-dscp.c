@@ -304,3 +304,77 @@ daddr_on_dscp_xlate(const struct ofpact_set_daddr_on_dscp *a,
     }
     return true;
 }
+
+/* With datapath support, set_daddr_on_dscp becomes the datapath action, so
+ * that one megaflow serves every DSCP: the megaflow must then not depend on
+ * the DSCP.  That holds only if nothing later in the translation depends on
+ * the destination, which after the action is a function of the DSCP.  In
+ * Open vSwitch, whatever reads a field during translation un-wildcards it, so
+ * daddr_on_dscp_xlate_dp() clears the destination's wildcard bits and
+ * daddr_on_dscp_xlate_finish() looks whether any came back: if so, it
+ * un-wildcards everything the ordinary translation would have, so that the
+ * megaflow only matches packets that get the same destination. */
+
+/* Returns true if 'flow' may use the datapath action: an IP flow, and no
+ * other set_daddr_on_dscp datapath action earlier in the translation (a
+ * second one takes the ordinary path, which keeps the bookkeeping to one). */
+bool
+daddr_on_dscp_xlate_dp_ok(const struct daddr_on_dscp_xlate_state *state,
+                          const struct flow *flow)
+{
+    return !state->pending && is_ip_any(flow);
+}
+
+/* Updates 'flow' and 'base_flow' as if the datapath action just emitted had
+ * executed on this packet, so that the rest of the translation sees its
+ * destination but commits no set action for it. */
+void
+daddr_on_dscp_xlate_dp(struct daddr_on_dscp_xlate_state *state,
+                       const struct ofpact_set_daddr_on_dscp *a,
+                       struct flow *flow, struct flow *base_flow,
+                       struct flow_wildcards *wc, struct ds *trace)
+{
+    struct flow_wildcards scratch;
+
+    state->pending = true;
+    state->ipv4 = flow->dl_type == htons(ETH_TYPE_IP);
+    state->nw_dst_mask = wc->masks.nw_dst;
+    state->ipv6_dst_mask = wc->masks.ipv6_dst;
+    wc->masks.nw_dst = 0;
+    memset(&wc->masks.ipv6_dst, 0, sizeof wc->masks.ipv6_dst);
+
+    /* The rewrite for this packet, with wildcards that do not count. */
+    flow_wildcards_init_catchall(&scratch);
+    if (daddr_on_dscp_xlate(a, flow, &scratch, trace)) {
+        base_flow->nw_dst = flow->nw_dst;
+        base_flow->ipv6_dst = flow->ipv6_dst;
+    }
+    if (trace) {
+        ds_put_cstr(trace, " (datapath action)");
+    }
+}
+
+void
+daddr_on_dscp_xlate_finish(struct daddr_on_dscp_xlate_state *state,
+                           struct flow_wildcards *wc)
+{
+    if (!state->pending) {
+        return;
+    }
+    bool read = wc->masks.nw_dst || !ipv6_mask_is_any(&wc->masks.ipv6_dst);
+
+    wc->masks.nw_dst |= state->nw_dst_mask;
+    for (int i = 0; i < 16; i++) {
+        wc->masks.ipv6_dst.s6_addr[i] |= state->ipv6_dst_mask.s6_addr[i];
+    }
+    if (read) {
+        wc->masks.nw_tos |= IP_DSCP_MASK;
+        WC_MASK_FIELD(wc, nw_proto);
+        if (state->ipv4) {
+            WC_MASK_FIELD(wc, nw_dst);
+        } else {
+            WC_MASK_FIELD(wc, ipv6_dst);
+        }
+    }
+    state->pending = false;
+}

@@ -35,6 +35,7 @@
 #include "compiler.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/types.h"
+#include <netinet/in.h>
 
 struct ds;
 struct flow;
@@ -96,5 +97,23 @@ void daddr_on_dscp_encode(const struct ofpact_set_daddr_on_dscp *,
 bool daddr_on_dscp_xlate(const struct ofpact_set_daddr_on_dscp *,
                          struct flow *, struct flow_wildcards *,
                          struct ds *trace);
+
+/* State of one translation that emitted the datapath action.  Zero-initialize
+ * it with the translation context. */
+struct daddr_on_dscp_xlate_state {
+    bool pending;               /* The datapath action was emitted. */
+    bool ipv4;                  /* For an IPv4 flow, otherwise IPv6. */
+    ovs_be32 nw_dst_mask;       /* Destination wildcards before the action. */
+    struct in6_addr ipv6_dst_mask;
+};
+
+bool daddr_on_dscp_xlate_dp_ok(const struct daddr_on_dscp_xlate_state *,
+                               const struct flow *);
+void daddr_on_dscp_xlate_dp(struct daddr_on_dscp_xlate_state *,
+                            const struct ofpact_set_daddr_on_dscp *,
+                            struct flow *, struct flow *base_flow,
+                            struct flow_wildcards *, struct ds *trace);
+void daddr_on_dscp_xlate_finish(struct daddr_on_dscp_xlate_state *,
+                                struct flow_wildcards *);
 
 #endif /* daddr-on-dscp.h */

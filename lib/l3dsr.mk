@@ -2,4 +2,6 @@
 # the Open vSwitch tree as lib/l3dsr.mk and included from its Makefile.am.
 lib_libopenvswitch_la_SOURCES += \
 	lib/daddr-on-dscp.c \
-	lib/daddr-on-dscp.h
+	lib/daddr-on-dscp.h \
+	lib/odp-daddr-on-dscp.c \
+	lib/odp-daddr-on-dscp.h

@@ -1,0 +1,469 @@
+/*
+ * Copyright (c) 2026 The ovs-l3dsr authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "odp-daddr-on-dscp.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "csum.h"
+#include "daddr-on-dscp.h"
+#include "dp-packet.h"
+#include "dpif.h"
+#include "flow.h"
+#include "netlink.h"
+#include "odp-util.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/util.h"
+#include "packets.h"
+#include "util.h"
+
+/* The action's argument, with its bitmaps copied out: netlink only aligns
+ * attribute payloads to 4 bytes, too little for reading a uint64_t in
+ * place. */
+struct daddr_on_dscp_map {
+    uint64_t ipv4_dscps;
+    uint64_t ipv6_dscps;
+    const uint8_t *ipv4;        /* 4 bytes per bit set in 'ipv4_dscps'. */
+    const uint8_t *ipv6;        /* 16 bytes per bit set in 'ipv6_dscps'. */
+};
+
+/* Initializes 'map' from 'a'.  Returns false, leaving 'map' unusable, if the
+ * attribute's length does not match its bitmaps or it has no entry. */
+static bool
+map_init(struct daddr_on_dscp_map *map, const struct nlattr *a)
+{
+    const struct ovs_action_set_daddr_on_dscp *arg = nl_attr_get(a);
+    size_t size = nl_attr_get_size(a);
+
+    if (size < sizeof *arg) {
+        return false;
+    }
+    memcpy(&map->ipv4_dscps, &arg->ipv4_dscps, sizeof map->ipv4_dscps);
+    memcpy(&map->ipv6_dscps, &arg->ipv6_dscps, sizeof map->ipv6_dscps);
+
+    size_t n4 = count_1bits(map->ipv4_dscps);
+    size_t n6 = count_1bits(map->ipv6_dscps);
+    map->ipv4 = (const uint8_t *) (arg + 1);
+    map->ipv6 = map->ipv4 + 4 * n4;
+    return (n4 || n6) && size == sizeof *arg + 4 * n4 + 16 * n6;
+}
+
+/* Returns the index of 'dscp' among the entries of 'dscps', or -1 if it has
+ * none. */
+static int
+map_index(uint64_t dscps, uint8_t dscp)
+{
+    if (!((dscps >> dscp) & 1)) {
+        return -1;
+    }
+    return count_1bits(dscps & ((UINT64_C(1) << dscp) - 1));
+}
+
+void
+odp_daddr_on_dscp_put(const struct ofpact_set_daddr_on_dscp *a,
+                      struct ofpbuf *odp_actions)
+{
+    struct ovs_action_set_daddr_on_dscp *arg;
+    size_t n4 = count_1bits(a->ipv4_dscps);
+    size_t n6 = count_1bits(a->ipv6_dscps);
+    uint8_t *p;
+
+    arg = nl_msg_put_unspec_uninit(odp_actions,
+                                   OVS_ACTION_ATTR_SET_DADDR_ON_DSCP,
+                                   sizeof *arg + 4 * n4 + 16 * n6);
+    memcpy(&arg->ipv4_dscps, &a->ipv4_dscps, sizeof arg->ipv4_dscps);
+    memcpy(&arg->ipv6_dscps, &a->ipv6_dscps, sizeof arg->ipv6_dscps);
+    p = (uint8_t *) (arg + 1);
+    for (int dscp = 0; dscp < DADDR_ON_DSCP_N; dscp++) {
+        if ((a->ipv4_dscps >> dscp) & 1) {
+            memcpy(p, &a->ipv4[dscp], 4);
+            p += 4;
+        }
+    }
+    for (int dscp = 0; dscp < DADDR_ON_DSCP_N; dscp++) {
+        if ((a->ipv6_dscps >> dscp) & 1) {
+            memcpy(p, &a->ipv6[dscp], 16);
+            p += 16;
+        }
+    }
+}
+
+bool
+odp_daddr_on_dscp_is_valid(const struct nlattr *a)
+{
+    struct daddr_on_dscp_map map;
+
+    return map_init(&map, a);
+}
+
+/* Converts 'a' back into the OpenFlow form, so that the datapath action's
+ * text is exactly the OpenFlow action's. */
+static bool
+map_to_ofpact(const struct nlattr *a, struct ofpact_set_daddr_on_dscp *oa)
+{
+    struct daddr_on_dscp_map map;
+
+    memset(oa, 0, sizeof *oa);
+    if (!map_init(&map, a)) {
+        return false;
+    }
+    oa->ipv4_dscps = map.ipv4_dscps;
+    oa->ipv6_dscps = map.ipv6_dscps;
+    for (int dscp = 0; dscp < DADDR_ON_DSCP_N; dscp++) {
+        int i4 = map_index(map.ipv4_dscps, dscp);
+        int i6 = map_index(map.ipv6_dscps, dscp);
+
+        if (i4 >= 0) {
+            memcpy(&oa->ipv4[dscp], map.ipv4 + 4 * i4, 4);
+        }
+        if (i6 >= 0) {
+            memcpy(&oa->ipv6[dscp], map.ipv6 + 16 * i6, 16);
+        }
+    }
+    return true;
+}
+
+void
+odp_daddr_on_dscp_format(const struct nlattr *a, struct ds *s)
+{
+    struct ofpact_set_daddr_on_dscp oa;
+
+    if (!map_to_ofpact(a, &oa)) {
+        ds_put_format(s, "set_daddr_on_dscp(<error: bad length %"PRIuSIZE">)",
+                      nl_attr_get_size(a));
+        return;
+    }
+    ds_put_cstr(s, "set_daddr_on_dscp(");
+    daddr_on_dscp_format(&oa, s);
+    ds_put_char(s, ')');
+}
+
+/* Parses "set_daddr_on_dscp(...)" at the start of 's', with the same rules as
+ * the OpenFlow action, and appends the action to 'odp_actions'.  Returns the
+ * number of bytes parsed, or a negative errno value. */
+int
+odp_daddr_on_dscp_parse(const char *s, struct ofpbuf *odp_actions)
+{
+    static const char prefix[] = "set_daddr_on_dscp(";
+    const char *end;
+
+    if (strncmp(s, prefix, strlen(prefix))) {
+        return -EINVAL;
+    }
+    end = strchr(s + strlen(prefix), ')');
+    if (!end) {
+        return -EINVAL;
+    }
+
+    struct ofpact_set_daddr_on_dscp oa;
+    char *arg = xmemdup0(s + strlen(prefix), end - (s + strlen(prefix)));
+    char *error;
+
+    memset(&oa, 0, sizeof oa);
+    error = daddr_on_dscp_parse(arg, &oa);
+    free(arg);
+    if (error) {
+        free(error);
+        return -EINVAL;
+    }
+    odp_daddr_on_dscp_put(&oa, odp_actions);
+    return end + 1 - s;
+}
+
+/* Points '*csum' at the L4 checksum that covers the destination address of
+ * an IP packet with protocol 'proto' whose L4 header of 'l4_size' bytes is at
+ * 'l4', or at NULL if no L4 checksum covers it (ICMPv4, SCTP, unknown
+ * protocols).  Sets '*zero_is_none' if a zero checksum means "no checksum"
+ * (UDP).  Returns false if the L4 header is shorter than its fixed part, so
+ * that the caller leaves the packet alone rather than make it inconsistent. */
+static bool
+find_l4_csum(uint8_t proto, bool ipv6, void *l4, size_t l4_size,
+             ovs_be16 **csum, bool *zero_is_none)
+{
+    *csum = NULL;
+    *zero_is_none = false;
+    if (proto == IPPROTO_TCP) {
+        struct tcp_header *th = l4;
+
+        if (l4_size < TCP_HEADER_LEN) {
+            return false;
+        }
+        *csum = &th->tcp_csum;
+    } else if (proto == IPPROTO_UDP) {
+        struct udp_header *uh = l4;
+
+        if (l4_size < UDP_HEADER_LEN) {
+            return false;
+        }
+        *csum = &uh->udp_csum;
+        *zero_is_none = true;
+    } else if (proto == IPPROTO_ICMPV6 && ipv6) {
+        struct icmp6_header *icmp6 = l4;
+
+        if (l4_size < ICMP6_HEADER_LEN) {
+            return false;
+        }
+        *csum = &icmp6->icmp6_cksum;
+    }
+    return true;
+}
+
+/* Folds the change of 'n_words' 32-bit words from 'old' to 'new' into the L4
+ * checksum '*csum' of 'packet'. */
+static void
+update_l4_csum(struct dp_packet *packet, ovs_be16 *csum, bool zero_is_none,
+               const ovs_16aligned_be32 *old, const ovs_be32 *new,
+               int n_words)
+{
+    /* A checksum that the NIC is to complete holds the plain, uncomplemented
+     * pseudo-header sum: update its complement instead. */
+    bool partial = dp_packet_hwol_tx_l4_checksum(packet);
+    ovs_be16 c = partial ? ~*csum : *csum;
+
+    if (!c && zero_is_none && !partial) {
+        return;
+    }
+    for (int i = 0; i < n_words; i++) {
+        c = recalc_csum32(c, get_16aligned_be32(&old[i]), new[i]);
+    }
+    if (partial) {
+        c = ~c;
+    } else if (!c && zero_is_none) {
+        c = htons(0xffff);
+    }
+    *csum = c;
+}
+
+static void
+execute_ipv4(struct dp_packet *packet, const struct daddr_on_dscp_map *map)
+{
+    struct ip_header *nh = dp_packet_l3(packet);
+    size_t l3_size = dp_packet_l3_size(packet);
+
+    if (l3_size < IP_HEADER_LEN || IP_VER(nh->ip_ihl_ver) != 4) {
+        return;
+    }
+    size_t ihl = IP_IHL(nh->ip_ihl_ver) * 4;
+    if (ihl < IP_HEADER_LEN || ihl > l3_size) {
+        return;
+    }
+
+    int i = map_index(map->ipv4_dscps, nh->ip_tos >> 2);
+    if (i < 0) {
+        return;
+    }
+    ovs_be32 new_dst;
+    memcpy(&new_dst, map->ipv4 + 4 * i, 4);
+    ovs_be32 old_dst = get_16aligned_be32(&nh->ip_dst);
+    if (old_dst == new_dst) {
+        return;
+    }
+
+    /* A later fragment has payload where its L4 header would be. */
+    ovs_be16 *csum = NULL;
+    bool zero_is_none = false;
+    if (!(nh->ip_frag_off & htons(IP_FRAG_OFF_MASK))
+        && !find_l4_csum(nh->ip_proto, false, (char *) nh + ihl,
+                         l3_size - ihl, &csum, &zero_is_none)) {
+        return;
+    }
+
+    if (csum) {
+        update_l4_csum(packet, csum, zero_is_none, &nh->ip_dst, &new_dst, 1);
+    }
+    nh->ip_csum = recalc_csum32(nh->ip_csum, old_dst, new_dst);
+    put_16aligned_be32(&nh->ip_dst, new_dst);
+    pkt_metadata_init_conn(&packet->md);
+}
+
+/* Walks the IPv6 extension headers that follow 'nh', whose packet has
+ * 'l3_size' bytes from 'nh' on.  Returns false if the chain runs off the end
+ * of the packet.  Otherwise sets '*l4' and '*l4_size' to the upper-layer
+ * header and '*proto' to its protocol, or '*l4' to NULL if the L4 checksum
+ * does not cover the destination address: behind a routing header with
+ * segments left (the pseudo-header holds the final destination), in a later
+ * fragment, or behind ESP or "no next header". */
+static bool
+walk_ipv6_headers(struct ovs_16aligned_ip6_hdr *nh, size_t l3_size,
+                  void **l4, size_t *l4_size, uint8_t *proto)
+{
+    uint8_t *p = (uint8_t *) (nh + 1);
+    size_t left = l3_size - sizeof *nh;
+    uint8_t next = nh->ip6_nxt;
+
+    *l4 = NULL;
+    for (;;) {
+        size_t len;
+
+        if (next == IPPROTO_HOPOPTS || next == IPPROTO_DSTOPTS
+            || next == IPPROTO_ROUTING || next == IPPROTO_AH) {
+            if (left < 8) {
+                return false;
+            }
+            len = next == IPPROTO_AH ? (p[1] + 2) * 4 : (p[1] + 1) * 8;
+            if (left < len) {
+                return false;
+            }
+            if (next == IPPROTO_ROUTING && p[3]) {
+                return true;
+            }
+        } else if (next == IPPROTO_FRAGMENT) {
+            if (left < sizeof(struct ovs_16aligned_ip6_frag)) {
+                return false;
+            }
+            const struct ovs_16aligned_ip6_frag *frag = (const void *) p;
+            if (frag->ip6f_offlg & IP6F_OFF_MASK) {
+                return true;
+            }
+            len = sizeof *frag;
+        } else if (next == IPPROTO_ESP || next == IPPROTO_NONE) {
+            return true;
+        } else {
+            *l4 = p;
+            *l4_size = left;
+            *proto = next;
+            return true;
+        }
+        next = p[0];
+        p += len;
+        left -= len;
+    }
+}
+
+static void
+execute_ipv6(struct dp_packet *packet, const struct daddr_on_dscp_map *map)
+{
+    struct ovs_16aligned_ip6_hdr *nh = dp_packet_l3(packet);
+    size_t l3_size = dp_packet_l3_size(packet);
+
+    if (l3_size < sizeof *nh) {
+        return;
+    }
+    uint32_t vfc = ntohl(get_16aligned_be32(&nh->ip6_flow));
+    if (vfc >> 28 != 6) {
+        return;
+    }
+
+    int i = map_index(map->ipv6_dscps, (vfc >> 22) & 0x3f);
+    if (i < 0) {
+        return;
+    }
+    ovs_be32 new_dst[4];
+    memcpy(new_dst, map->ipv6 + 16 * i, sizeof new_dst);
+    if (!memcmp(&nh->ip6_dst, new_dst, sizeof new_dst)) {
+        return;
+    }
+
+    void *l4;
+    size_t l4_size = 0;
+    uint8_t proto = 0;
+    ovs_be16 *csum = NULL;
+    bool zero_is_none = false;
+    if (!walk_ipv6_headers(nh, l3_size, &l4, &l4_size, &proto)
+        || (l4 && !find_l4_csum(proto, true, l4, l4_size,
+                                &csum, &zero_is_none))) {
+        return;
+    }
+
+    if (csum) {
+        update_l4_csum(packet, csum, zero_is_none, nh->ip6_dst.be32,
+                       new_dst, 4);
+    }
+    memcpy(&nh->ip6_dst, new_dst, sizeof new_dst);
+    pkt_metadata_init_conn(&packet->md);
+}
+
+/* Returns the L3 protocol of 'packet' as its Ethernet type, or 0 if it is
+ * not plain IPv4 or IPv6 (e.g. IP inside MPLS, which the action leaves
+ * alone as the rest of Open vSwitch does). */
+static ovs_be16
+packet_l3_type(const struct dp_packet *packet)
+{
+    if (packet->l3_ofs == UINT16_MAX || packet->l2_5_ofs != UINT16_MAX) {
+        return 0;
+    }
+    if (packet->packet_type == htonl(PT_ETH)) {
+        ovs_be16 type;
+
+        if (packet->l3_ofs < ETH_HEADER_LEN) {
+            return 0;
+        }
+        /* The Ethernet type just before the L3 header, after any VLANs. */
+        memcpy(&type, (const char *) dp_packet_l3(packet) - 2, sizeof type);
+        return type;
+    }
+    return pt_ns(packet->packet_type) == OFPHTN_ETHERTYPE
+           ? pt_ns_type_be(packet->packet_type) : 0;
+}
+
+void
+odp_daddr_on_dscp_execute(struct dp_packet_batch *batch,
+                          const struct nlattr *a)
+{
+    struct daddr_on_dscp_map map;
+    struct dp_packet *packet;
+
+    if (!map_init(&map, a)) {
+        return;
+    }
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        ovs_be16 type = packet_l3_type(packet);
+
+        if (type == htons(ETH_TYPE_IP)) {
+            execute_ipv4(packet, &map);
+        } else if (type == htons(ETH_TYPE_IPV6)) {
+            execute_ipv6(packet, &map);
+        }
+    }
+}
+
+/* Returns true if 'dpif' accepts a flow with the action. */
+bool
+odp_daddr_on_dscp_probe(struct dpif *dpif)
+{
+    struct ofpact_set_daddr_on_dscp a;
+    struct odputil_keybuf keybuf;
+    struct ofpbuf actions, key;
+    struct flow flow;
+    bool supported;
+
+    /* The action only makes sense for IP flows, and a datapath may refuse
+     * it for anything else. */
+    memset(&flow, 0, sizeof flow);
+    flow.dl_type = htons(ETH_TYPE_IP);
+    struct odp_flow_key_parms odp_parms = {
+        .flow = &flow,
+        .probe = true,
+    };
+    ofpbuf_use_stack(&key, &keybuf, sizeof keybuf);
+    odp_flow_key_from_flow(&odp_parms, &key);
+
+    memset(&a, 0, sizeof a);
+    a.ipv4_dscps = 1;
+    a.ipv4[0] = htonl(0xc0000201);      /* 192.0.2.1. */
+    ofpbuf_init(&actions, 64);
+    odp_daddr_on_dscp_put(&a, &actions);
+
+    supported = dpif_probe_feature(dpif, "set_daddr_on_dscp", &key, &actions,
+                                   NULL);
+    ofpbuf_uninit(&actions);
+    return supported;
+}
