@@ -20,6 +20,8 @@ die () {
 link_sources () {
     srcdir=$1 tree=$2
     for file in "$srcdir"/lib/*.[ch] "$srcdir"/lib/*.mk \
+                "$srcdir"/utilities/*.[ch] "$srcdir"/utilities/*.mk \
+                "$srcdir"/utilities/*.[0-9] \
                 "$srcdir"/tests/*.at "$srcdir"/tests/*.mk \
                 "$srcdir"/tests/*.py "$srcdir"/tests/*.[ch]; do
         [ -e "$file" ] || continue
