@@ -224,7 +224,7 @@ qemu-system-x86_64 -accel tcg -cpu max -smp "$cpus" -m "$memory" \
     -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$share,mount_tag=work,security_model=none,multidevs=remap" \
     -virtfs "local,path=$ctl,mount_tag=ctl,security_model=none" \
-    < /dev/null > >(tr -d '\r') 2>&1 &
+    < /dev/null > >(sed -u 's/\r$//') 2>&1 &
 qemu_pid=$!
 
 deadline=$(( $(date +%s) + timeout ))

@@ -15,6 +15,8 @@ PACKAGES="
     python3 python3-scapy python3-sortedcontainers
     iproute2 iputils-ping ethtool net-tools procps psmisc tcpdump wget curl
     netcat-openbsd
+    linux-source-6.1 linux-headers-amd64 kmod
+    qemu-system-x86 busybox-static cpio
 "
 
 missing=
@@ -35,6 +37,23 @@ if [ -n "$missing" ]; then
     apt-get update -q > /dev/null
     # shellcheck disable=SC2086
     apt-get install -y -q --no-install-recommends $missing > /dev/null
+fi
+
+# The kernel datapath (make modules, make check-kernel) is built from
+# linux-source-6.1 against the headers of the same upload.  If an older
+# linux-source-6.1 or headers package was already installed, bring both to
+# the archive's version.
+if ! datapath/kernel-abi.sh > /dev/null 2>&1; then
+    echo "setup: linux-source-6.1 and linux-headers-amd64 disagree; upgrading both"
+    if [ "$(id -u)" != 0 ]; then
+        echo "setup: must run as root to install packages" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q > /dev/null
+    apt-get install -y -q --no-install-recommends \
+        linux-source-6.1 linux-headers-amd64 > /dev/null
+    datapath/kernel-abi.sh > /dev/null
 fi
 
 if [ ! -x configure ] || [ configure.ac -nt configure ] \
