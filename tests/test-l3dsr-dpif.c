@@ -24,7 +24,8 @@
  *                        bitmaps are V4 and V6 and whose argument is LEN bytes
  *                        long (the bytes after the bitmaps are just a
  *                        pattern)
- *   wrap TYPE HEX        prints HEX nested in an attribute of type TYPE
+ *   wrap TYPE HEX        prints HEX nested in an attribute of type TYPE, a
+ *                        number or "clone"
  *   odp ACTIONS          prints datapath ACTIONS (text) in hex
  *   put DPIF KEY HEX     puts a flow with KEY (datapath flow text) and the
  *                        actions HEX into DPIF (e.g. system@ovs-system) and
@@ -169,7 +170,9 @@ do_wrap(struct ovs_cmdl_context *ctx)
     ofpbuf_init(&b, 0);
     ofpbuf_init(&inner, 0);
     parse_hex(argv[2], &inner);
-    nl_msg_put_unspec(&b, atoi(argv[1]), inner.data, inner.size);
+    nl_msg_put_unspec(&b, (!strcmp(argv[1], "clone")
+                           ? OVS_ACTION_ATTR_CLONE : atoi(argv[1])),
+                      inner.data, inner.size);
     print_hex(&b);
     ofpbuf_uninit(&inner);
     ofpbuf_uninit(&b);

@@ -4,9 +4,10 @@
 #
 # Usage: l3dsr-vm.sh [OPTION...] -- COMMAND [ARG...]
 #
-#   --module FILE   load FILE as openvswitch.ko: "modprobe openvswitch"
-#                   first loads Debian's module with its dependencies, then
-#                   it is removed and FILE is inserted
+#   --module FILE   load FILE as openvswitch.ko: it is bind-mounted over
+#                   Debian's module in the guest's /lib/modules, so that
+#                   "modprobe openvswitch" loads it with the dependencies
+#                   of Debian's (the kernel tests reload it for each test)
 #   --stock         load Debian's own openvswitch.ko
 #   --share DIR     writable share (default: the current directory), at the
 #                   same path inside the VM; COMMAND runs in the current
@@ -151,7 +152,10 @@ for d in /tmp /run /var/tmp /root; do
     $B mount -t tmpfs -o mode=1777 tmpfs "$N$d" || fail "cannot mount $d"
 done
 $B chmod 700 $N/root
-$B mount -t 9p -o "$opts" work "$N$L3DSR_SHARE" || fail "cannot mount the share"
+# Only the guest writes to the share while it runs, so it can cache it:
+# without a page cache, every exec of a binary reads it over 9p again.
+$B mount -t 9p -o "$opts,cache=loose" work "$N$L3DSR_SHARE" \
+    || fail "cannot mount the share"
 $B mkdir -p $N/run/l3dsr-vm
 $B mount --bind /ctl $N/run/l3dsr-vm
 $B mount -t tmpfs tmpfs $N/lib/modules
@@ -199,14 +203,21 @@ EOF
     echo 'echo "l3dsr-vm: booted $(uname -r) in $(cut -d" " -f1 /proc/uptime) s"'
     # libcrc32c needs a crc32c implementation, which it does not request.
     echo 'modprobe crc32c_generic && modprobe libcrc32c || exit 125'
+    if [ -n "$module" ]; then
+        # The module goes where Debian's is, so that every "modprobe
+        # openvswitch" (the kernel tests unload and reload it for each
+        # test) loads it, with the dependencies that modules.dep lists for
+        # Debian's.
+        printf 'mount --bind %q /lib/modules/%s/kernel/net/openvswitch/openvswitch.ko || exit 125\n' \
+            "$module" "$abi"
+    fi
     echo 'modprobe openvswitch || exit 125'
     if [ -n "$module" ]; then
-        echo 'rmmod openvswitch || exit 125'
-        printf 'insmod %q || exit 125\n' "$module"
-    fi
-    if [ -n "$module" ]; then
+        # Only a module built out of tree taints the kernel with "O".
+        echo 'grep -q O /sys/module/openvswitch/taint || { echo "l3dsr-vm: Debian'"'"'s openvswitch.ko got loaded"; exit 125; }'
         printf 'echo %q\n' "l3dsr-vm: loaded $module"
     else
+        echo 'grep -q O /sys/module/openvswitch/taint && { echo "l3dsr-vm: an out-of-tree openvswitch.ko got loaded"; exit 125; }'
         echo "echo \"l3dsr-vm: loaded Debian's openvswitch.ko\""
     fi
     printf 'cd %q || exit 125\n' "$PWD"
