@@ -60,12 +60,12 @@
 
 static const char ipv4_key[] =
     "in_port(1),eth(src=f0:00:00:00:00:01,dst=f0:00:00:00:00:02),"
-    "eth_type(0x0800),ipv4(src=10.1.1.1,dst=10.1.1.2,proto=6,tos=0x4,"
-    "ttl=64,frag=no),tcp(src=1234,dst=80)";
+    "eth_type(0x0800),ipv4(src=10.1.1.1,dst=10.1.1.2,proto=17,tos=0x4,"
+    "ttl=64,frag=no),udp(src=1234,dst=80)";
 static const char ipv6_key[] =
     "in_port(1),eth(src=f0:00:00:00:00:01,dst=f0:00:00:00:00:02),"
-    "eth_type(0x86dd),ipv6(src=fc00::1,dst=fc00::2,label=0,proto=6,"
-    "tclass=0x28,hlimit=64,frag=no),tcp(src=1234,dst=80)";
+    "eth_type(0x86dd),ipv6(src=fc00::1,dst=fc00::2,label=0,proto=17,"
+    "tclass=0x28,hlimit=64,frag=no),udp(src=1234,dst=80)";
 
 static void
 print_hex(const struct ofpbuf *b)
