@@ -20,17 +20,19 @@
  * answers.  The kernel system tests use it to check that the Linux datapath
  * refuses every malformed form.
  *
- *   attr V4 V6 LEN       prints, in hex, a set_daddr_on_dscp attribute whose
- *                        bitmaps are V4 and V6 and whose argument is LEN bytes
- *                        long (the bytes after the bitmaps are just a
- *                        pattern)
- *   wrap TYPE HEX        prints HEX nested in an attribute of type TYPE, a
- *                        number or "clone"
- *   odp ACTIONS          prints datapath ACTIONS (text) in hex
- *   put DPIF KEY HEX     puts a flow with KEY (datapath flow text) and the
- *                        actions HEX into DPIF (e.g. system@ovs-system) and
- *                        prints "accepted" (deleting the flow again) or
- *                        "refused: REASON"
+ *   batch DPIF           reads lines "LABEL|KEY|ACTION..." from standard
+ *                        input, puts a flow with each into DPIF (e.g.
+ *                        system@ovs-system), deletes it again if accepted,
+ *                        and prints
+ *                        "LABEL: accepted" or "LABEL: refused: REASON".  KEY
+ *                        is ipv4, ipv6 or arp (flows of 10.1.1.1/fc00::1 to
+ *                        10.1.1.2/fc00::2); each space-separated ACTION is
+ *                        "attr:V4:V6:LEN" (a set_daddr_on_dscp attribute
+ *                        whose bitmaps are V4 and V6 and whose argument is
+ *                        LEN bytes long, the bytes after the bitmaps being
+ *                        just a pattern), "clone:V4:V6:LEN" (that attribute
+ *                        inside clone()) or "odp:ACTIONS" (datapath actions
+ *                        in text, without spaces)
  *   fuzz DPIF N SEED     puts N flows with random set_daddr_on_dscp
  *                        attributes, alternately on an IPv4 and an IPv6 flow,
  *                        and checks that the datapath accepts exactly those
@@ -67,16 +69,10 @@ static const char ipv6_key[] =
     "eth_type(0x86dd),ipv6(src=fc00::1,dst=fc00::2,label=0,proto=17,"
     "tclass=0x28,hlimit=64,frag=no),udp(src=1234,dst=80)";
 
-static void
-print_hex(const struct ofpbuf *b)
-{
-    const uint8_t *p = b->data;
-
-    for (size_t i = 0; i < b->size; i++) {
-        printf("%02x", p[i]);
-    }
-    putchar('\n');
-}
+static const char arp_key[] =
+    "in_port(1),eth(src=f0:00:00:00:00:01,dst=f0:00:00:00:00:02),"
+    "eth_type(0x0806),arp(sip=10.1.1.1,tip=10.1.1.2,op=1,"
+    "sha=f0:00:00:00:00:01,tha=00:00:00:00:00:00)";
 
 /* Appends to 'b' an OVS_ACTION_ATTR_SET_DADDR_ON_DSCP attribute with bitmaps
  * 'v4' and 'v6' and an argument of 'len' bytes. */
@@ -92,16 +88,6 @@ put_attr(struct ofpbuf *b, uint64_t v4, uint64_t v6, size_t len)
     }
     nl_msg_put_unspec(b, OVS_ACTION_ATTR_SET_DADDR_ON_DSCP, arg, len);
     free(arg);
-}
-
-static void
-parse_hex(const char *s, struct ofpbuf *b)
-{
-    size_t n;
-
-    if (ofpbuf_put_hex(b, s, &n)[0] != '\0') {
-        ovs_fatal(0, "%s: not a hex string", s);
-    }
 }
 
 static void
@@ -148,76 +134,85 @@ try_put(struct dpif *dpif, const struct ofpbuf *key, const struct ofpbuf *mask,
     return error;
 }
 
+/* Appends to 'b' the actions that 'token' describes (see "batch" above). */
 static void
-do_attr(struct ovs_cmdl_context *ctx)
+put_token(struct ofpbuf *b, const char *token)
 {
-    char **argv = ctx->argv;
-    struct ofpbuf b;
+    if (!strncmp(token, "odp:", 4)) {
+        int error = odp_actions_from_string(token + 4, NULL, b);
 
-    ofpbuf_init(&b, 0);
-    put_attr(&b, strtoull(argv[1], NULL, 0), strtoull(argv[2], NULL, 0),
-             strtoul(argv[3], NULL, 0));
-    print_hex(&b);
-    ofpbuf_uninit(&b);
-}
-
-static void
-do_wrap(struct ovs_cmdl_context *ctx)
-{
-    char **argv = ctx->argv;
-    struct ofpbuf b, inner;
-
-    ofpbuf_init(&b, 0);
-    ofpbuf_init(&inner, 0);
-    parse_hex(argv[2], &inner);
-    nl_msg_put_unspec(&b, (!strcmp(argv[1], "clone")
-                           ? OVS_ACTION_ATTR_CLONE : atoi(argv[1])),
-                      inner.data, inner.size);
-    print_hex(&b);
-    ofpbuf_uninit(&inner);
-    ofpbuf_uninit(&b);
-}
-
-static void
-do_odp(struct ovs_cmdl_context *ctx)
-{
-    char **argv = ctx->argv;
-    struct ofpbuf b;
-    int error;
-
-    ofpbuf_init(&b, 0);
-    error = odp_actions_from_string(argv[1], NULL, &b);
-    if (error) {
-        ovs_fatal(error, "%s: cannot parse", argv[1]);
-    }
-    print_hex(&b);
-    ofpbuf_uninit(&b);
-}
-
-static void
-do_put(struct ovs_cmdl_context *ctx)
-{
-    char **argv = ctx->argv;
-    struct ofpbuf key, mask, actions;
-    struct dpif *dpif = open_dpif(argv[1]);
-    int error;
-
-    ofpbuf_init(&key, 0);
-    ofpbuf_init(&mask, 0);
-    ofpbuf_init(&actions, 0);
-    parse_key(argv[2], &key, &mask);
-    parse_hex(argv[3], &actions);
-
-    error = try_put(dpif, &key, &mask, &actions);
-    if (error) {
-        printf("refused: %s\n", ovs_strerror(error));
-    } else {
-        printf("accepted\n");
+        if (error) {
+            ovs_fatal(error, "%s: cannot parse", token);
+        }
+        return;
     }
 
-    ofpbuf_uninit(&actions);
-    ofpbuf_uninit(&mask);
-    ofpbuf_uninit(&key);
+    /* "attr:V4:V6:LEN" or "clone:V4:V6:LEN". */
+    char *copy = xstrdup(token);
+    char *save_ptr = NULL;
+    char *kind = strtok_r(copy, ":", &save_ptr);
+    char *v4 = strtok_r(NULL, ":", &save_ptr);
+    char *v6 = strtok_r(NULL, ":", &save_ptr);
+    char *len = strtok_r(NULL, ":", &save_ptr);
+    bool clone = kind && !strcmp(kind, "clone");
+
+    if (!len || (!clone && strcmp(kind, "attr"))) {
+        ovs_fatal(0, "%s: unknown action", token);
+    }
+    size_t ofs = clone ? nl_msg_start_nested(b, OVS_ACTION_ATTR_CLONE) : 0;
+    put_attr(b, strtoull(v4, NULL, 0), strtoull(v6, NULL, 0),
+             strtoul(len, NULL, 0));
+    if (clone) {
+        nl_msg_end_nested(b, ofs);
+    }
+    free(copy);
+}
+
+static void
+do_batch(struct ovs_cmdl_context *ctx)
+{
+    struct dpif *dpif = open_dpif(ctx->argv[1]);
+    char line[1024];
+
+    while (fgets(line, sizeof line, stdin)) {
+        struct ofpbuf key, mask, actions;
+        char *save_ptr = NULL;
+        char *label, *key_name, *token;
+        const char *key_s;
+        int error;
+
+        line[strcspn(line, "\n")] = '\0';
+        label = strtok_r(line, "|", &save_ptr);
+        key_name = strtok_r(NULL, "|", &save_ptr);
+        if (!label || !key_name) {
+            continue;
+        }
+        key_s = (!strcmp(key_name, "ipv4") ? ipv4_key
+                 : !strcmp(key_name, "ipv6") ? ipv6_key
+                 : !strcmp(key_name, "arp") ? arp_key
+                 : NULL);
+        if (!key_s) {
+            ovs_fatal(0, "%s: unknown flow key", key_name);
+        }
+
+        ofpbuf_init(&key, 0);
+        ofpbuf_init(&mask, 0);
+        ofpbuf_init(&actions, 0);
+        parse_key(key_s, &key, &mask);
+        while ((token = strtok_r(NULL, " |", &save_ptr))) {
+            put_token(&actions, token);
+        }
+
+        error = try_put(dpif, &key, &mask, &actions);
+        if (error) {
+            printf("%s: refused: %s\n", label, ovs_strerror(error));
+        } else {
+            printf("%s: accepted\n", label);
+        }
+        ofpbuf_uninit(&actions);
+        ofpbuf_uninit(&mask);
+        ofpbuf_uninit(&key);
+    }
     dpif_close(dpif);
 }
 
@@ -320,10 +315,7 @@ do_fuzz(struct ovs_cmdl_context *ctx)
 }
 
 static const struct ovs_cmdl_command commands[] = {
-    {"attr", "V4 V6 LEN", 3, 3, do_attr, OVS_RO},
-    {"wrap", "TYPE HEX", 2, 2, do_wrap, OVS_RO},
-    {"odp", "ACTIONS", 1, 1, do_odp, OVS_RO},
-    {"put", "DPIF KEY HEX", 3, 3, do_put, OVS_RW},
+    {"batch", "DPIF", 1, 1, do_batch, OVS_RW},
     {"fuzz", "DPIF N SEED", 3, 3, do_fuzz, OVS_RW},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };
