@@ -19,9 +19,9 @@
 #
 #   run-kernel-tests.sh --in-vm OVS_DIR NAME FLAGS...
 #
-# is what runs inside the VM: the test groups' directories go on a tmpfs,
-# because qemu's 9p refuses the Unix sockets that the tests create, and
-# the logs are copied back to the share afterwards.
+# is what runs inside the VM: the testsuite runs in the VM's tmpfs, because
+# qemu's 9p refuses the Unix sockets that the tests create, and the logs
+# are copied back to the share afterwards.
 
 set -eu -o pipefail
 
@@ -40,9 +40,18 @@ if [ "${1:-}" = --in-vm ]; then
     ovsdir=$2 name=$3
     shift 3
     tests=$ovsdir/tests
-    suite_dir=$tests/system-kmod-testsuite.dir
-    mkdir -p "$suite_dir"
-    mount -t tmpfs tmpfs "$suite_dir"
+    # The testsuite runs in a directory of the VM's tmpfs /tmp ("-C", after
+    # the recipe's own "-C tests"): qemu's 9p refuses the Unix sockets
+    # that the tests create, and the patched and the stock runs, in two VMs
+    # at once, must not share a log.  Its atconfig is the build tree's, with
+    # the relative paths made absolute.
+    work=/tmp/kmod-tests
+    mkdir -p "$work"
+    sed -e "s|^at_srcdir=.*|at_srcdir='$tests'|" \
+        -e "s|^at_top_srcdir=.*|at_top_srcdir='$ovsdir'|" \
+        -e "s|^at_top_build_prefix=.*|at_top_build_prefix='$ovsdir/'|" \
+        "$tests/atconfig" > "$work/atconfig"
+    cp "$tests/atlocal" "$work/atlocal"
     # Read the binaries once into the page cache: the first exec of each
     # over 9p is slow enough under TCG that the daemons would log
     # "Unreasonably long poll interval" warnings, which the tests reject.
@@ -58,14 +67,15 @@ if [ "${1:-}" = --in-vm ]; then
     # long poll interval" while it starts, which the tests count as a
     # failure.
     make -C "$ovsdir" -o all check-kernel RECHECK=yes \
-        TESTSUITEFLAGS="--color=never $*" || rc=$?
+        TESTSUITEFLAGS="-C $work --color=never $*" || rc=$?
 
+    # Keep the logs (tar leaves the sockets out).
     save=$tests/system-kmod-testsuite-$name
     rm -rf "$save.dir"
     mkdir -p "$save.dir"
-    tar -C "$suite_dir" -cf - . 2>/dev/null | tar -C "$save.dir" -xf -
-    cp "$tests/system-kmod-testsuite.log" "$save.log"
-    umount "$suite_dir"
+    tar -C "$work/system-kmod-testsuite.dir" -cf - . 2>/dev/null \
+        | tar -C "$save.dir" -xf -
+    cp "$work/system-kmod-testsuite.log" "$save.log"
 
     if dmesg | grep -E 'BUG:|Oops|WARNING:|Call Trace|general protection'; then
         echo "run-kernel-tests: the kernel logged the problems above"
@@ -113,8 +123,17 @@ if [ "$n_found" != "$n_stock_titles" ]; then
     exit 1
 fi
 
+# Python modules of the build tree: compiled once here, since the tests
+# run with PYTHONDONTWRITEBYTECODE and TCG makes every compile slow.
+/usr/bin/python3 -m compileall -q "$ovsdir/python" "$ovsdir/tests" > /dev/null || true
+
+# The two runs are independent VMs: they run side by side, each with its
+# output prefixed with its name.
 start=$(date +%s)
-total_pass=0 total_fail=0 total_skip=0 rc=0
+pids= tails=
+# Stopping this script stops the VMs (their harness stops qemu on TERM).
+trap 'kill $pids 2>/dev/null' EXIT
+trap 'exit 130' INT TERM HUP
 for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
     case $run in
         patched) numbers=$patched module="--module $dpdir/openvswitch.ko" ;;
@@ -123,12 +142,31 @@ for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
     esac
     echo "run-kernel-tests: $run module: $(echo $numbers | wc -w) tests"
     log=$ovsdir/tests/system-kmod-testsuite-$run.out
-    run_rc=0
-    (cd "$ovsdir" && "$srcdir/utilities/l3dsr-vm.sh" $module \
+    : > "$log"
+    (cd "$ovsdir" && exec "$srcdir/utilities/l3dsr-vm.sh" $module \
          --share "$ovsdir" --timeout 900 -- \
          env L3DSR_KMOD=$run bash "$here/run-kernel-tests.sh" --in-vm \
-         "$ovsdir" "$run" $numbers ${TESTSUITEFLAGS:-}) 2>&1 \
-        | tee "$log" || run_rc=$?
+         "$ovsdir" "$run" $numbers ${TESTSUITEFLAGS:-}) > "$log" 2>&1 &
+    pids="$pids $!"
+    eval "pid_$run=\$!"
+    # Ends by itself when the VM's harness does.
+    tail -n +1 --pid="$!" -f "$log" | sed -u "s/^/[$run] /" &
+    tails="$tails $!"
+done
+for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
+    rc=0
+    eval "wait \$pid_$run" || rc=$?
+    echo "$rc" > "$ovsdir/tests/system-kmod-testsuite-$run.out.rc"
+done
+# shellcheck disable=SC2086
+wait $tails
+pids= tails=
+
+total_pass=0 total_fail=0 total_skip=0
+for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
+    log=$ovsdir/tests/system-kmod-testsuite-$run.out
+    run_rc=$(cat "$log.rc" 2>/dev/null || echo 125)
+    rm -f "$log.rc"
     # The last result of each test counts (a recheck may follow a failure).
     counts=$(awk '
         /^ *[0-9]+: / {

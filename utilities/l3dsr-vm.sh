@@ -231,7 +231,7 @@ qemu-system-x86_64 -accel tcg -cpu max -smp "$cpus" -m "$memory" \
     -nodefaults -no-user-config -display none -no-reboot \
     -serial stdio -monitor none \
     -kernel "$kernel" -initrd "$initrd" \
-    -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init" \
+    -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init rcupdate.rcu_expedited=1" \
     -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$share,mount_tag=work,security_model=none,multidevs=remap" \
     -virtfs "local,path=$ctl,mount_tag=ctl,security_model=none" \
