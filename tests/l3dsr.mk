@@ -3,10 +3,14 @@
 TESTSUITE_AT += \
 	tests/l3dsr.at \
 	tests/l3dsr-daddr-on-dscp.at \
-	tests/l3dsr-packets.at
+	tests/l3dsr-packets.at \
+	tests/l3dsr-datapath.at
 
 SYSTEM_USERSPACE_TESTSUITE_AT += \
 	tests/system-l3dsr.at
 
 EXTRA_DIST += \
 	tests/l3dsr-pkt.py
+
+tests_ovstest_SOURCES += \
+	tests/test-l3dsr-packets.c
