@@ -13,4 +13,5 @@ EXTRA_DIST += \
 	tests/l3dsr-pkt.py
 
 tests_ovstest_SOURCES += \
-	tests/test-l3dsr-packets.c
+	tests/test-l3dsr-packets.c \
+	tests/bench-l3dsr.c
