@@ -66,17 +66,6 @@ map_init(struct daddr_on_dscp_map *map, const struct nlattr *a)
     return (n4 || n6) && size == sizeof *arg + 4 * n4 + 16 * n6;
 }
 
-/* Returns the index of 'dscp' among the entries of 'dscps', or -1 if it has
- * none. */
-static int
-map_index(uint64_t dscps, uint8_t dscp)
-{
-    if (!((dscps >> dscp) & 1)) {
-        return -1;
-    }
-    return count_1bits(dscps & ((UINT64_C(1) << dscp) - 1));
-}
-
 /* Per-DSCP index of each family's entry, built once per batch, so that a
  * packet costs one array access instead of counting bits. */
 #define NO_ENTRY UINT8_MAX
@@ -131,36 +120,27 @@ odp_daddr_on_dscp_put(const struct ofpact_set_daddr_on_dscp *a,
     }
 }
 
-bool
-odp_daddr_on_dscp_is_valid(const struct nlattr *a)
-{
-    struct daddr_on_dscp_map map;
-
-    return map_init(&map, a);
-}
-
 /* Converts 'a' back into the OpenFlow form, so that the datapath action's
  * text is exactly the OpenFlow action's. */
 static bool
 map_to_ofpact(const struct nlattr *a, struct ofpact_set_daddr_on_dscp *oa)
 {
+    struct daddr_on_dscp_table table;
     struct daddr_on_dscp_map map;
 
     memset(oa, 0, sizeof *oa);
     if (!map_init(&map, a)) {
         return false;
     }
+    table_init(&table, &map);
     oa->ipv4_dscps = map.ipv4_dscps;
     oa->ipv6_dscps = map.ipv6_dscps;
     for (int dscp = 0; dscp < DADDR_ON_DSCP_N; dscp++) {
-        int i4 = map_index(map.ipv4_dscps, dscp);
-        int i6 = map_index(map.ipv6_dscps, dscp);
-
-        if (i4 >= 0) {
-            memcpy(&oa->ipv4[dscp], map.ipv4 + 4 * i4, 4);
+        if (table.ipv4[dscp] != NO_ENTRY) {
+            memcpy(&oa->ipv4[dscp], map.ipv4 + 4 * table.ipv4[dscp], 4);
         }
-        if (i6 >= 0) {
-            memcpy(&oa->ipv6[dscp], map.ipv6 + 16 * i6, 16);
+        if (table.ipv6[dscp] != NO_ENTRY) {
+            memcpy(&oa->ipv6[dscp], map.ipv6 + 16 * table.ipv6[dscp], 16);
         }
     }
     return true;
