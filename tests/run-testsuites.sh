@@ -23,7 +23,7 @@ case $tier in
     unit)
         suite=tests/testsuite
         target=check
-        files="l3dsr-daddr-on-dscp.at l3dsr-packets.at
+        files="l3dsr-daddr-on-dscp.at l3dsr-packets.at l3dsr-ctl.at
                ofp-actions.at ofp-print.at ovs-ofctl.at odp.at
                ofproto-dpif.at dpif-netdev.at"
         ;;

@@ -466,7 +466,7 @@ read_status(struct ctx *ctx, struct l3dsr_status_input *in)
     in->conf = &ctx->conf;
     in->view = &ctx->view;
     in->flows_unknown = ctx->unreachable.n || !ctx->view.n_bridges;
-    if (!ctx->view.n_bridges && !ctx->unreachable.n
+    if (ok && !ctx->view.n_bridges && !ctx->unreachable.n
         && l3dsr_conf_has_l3(&ctx->conf)) {
         l3dsr_warn("no bridge known: flows not checked (use -b BRIDGE)");
     }
