@@ -7,7 +7,8 @@ TESTSUITE_AT += \
 	tests/l3dsr-ctl.at
 
 SYSTEM_USERSPACE_TESTSUITE_AT += \
-	tests/system-l3dsr.at
+	tests/system-l3dsr.at \
+	tests/system-l3dsr-ctl.at
 
 EXTRA_DIST += \
 	tests/l3dsr-pkt.py

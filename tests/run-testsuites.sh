@@ -34,7 +34,7 @@ case $tier in
         fi
         suite=tests/system-userspace-testsuite
         target=check-system-userspace
-        files="system-l3dsr.at"
+        files="system-l3dsr.at system-l3dsr-ctl.at"
         ;;
     *)
         echo "run-testsuites: unknown tier $tier" >&2

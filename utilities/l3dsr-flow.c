@@ -19,6 +19,7 @@
 #include "l3dsr-flow.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "byte-order.h"
@@ -240,6 +241,29 @@ l3dsr_bridge_close(struct l3dsr_bridge *br)
     }
 }
 
+/* Orders flows by table, by descending priority, then by match, so that
+ * ovs-l3dsr lists and changes them in an order that does not depend on the
+ * switch. */
+static int
+compare_flows(const void *a_, const void *b_)
+{
+    const struct l3dsr_flow *a = *(struct l3dsr_flow *const *) a_;
+    const struct l3dsr_flow *b = *(struct l3dsr_flow *const *) b_;
+
+    if (a->table_id != b->table_id) {
+        return a->table_id < b->table_id ? -1 : 1;
+    } else if (a->priority != b->priority) {
+        return a->priority > b->priority ? -1 : 1;
+    }
+
+    char *sa = match_to_string(&a->match, NULL, OFP_DEFAULT_PRIORITY);
+    char *sb = match_to_string(&b->match, NULL, OFP_DEFAULT_PRIORITY);
+    int cmp = strcmp(sa, sb);
+    free(sa);
+    free(sb);
+    return cmp;
+}
+
 /* Reads every flow of 'br', in every table, into 'br->flows'.  Returns NULL
  * if successful, otherwise a malloc()'d error message. */
 char *
@@ -281,6 +305,7 @@ l3dsr_bridge_dump(struct l3dsr_bridge *br)
         flows[i] = flow;
     }
     free(fses);
+    qsort(flows, n_fses, sizeof *flows, compare_flows);
     br->flows = flows;
     br->n_flows = n_fses;
     return NULL;

@@ -216,7 +216,10 @@ plan_start_sysctls(const struct l3dsr_plan_input *in,
 {
     bool need_arp = l3dsr_conf_has_ipv4(in->conf);
 
-    for (size_t i = 0; i < L3DSR_N_ARP_SYSCTLS; i++) {
+    for (size_t k = 0; k < L3DSR_N_ARP_SYSCTLS; k++) {
+        /* Restorations go to 'late', whose order is reversed later: add them
+         * backward, so that they come in the same order as in "stop". */
+        size_t i = need_arp ? k : L3DSR_N_ARP_SYSCTLS - 1 - k;
         const char *name = l3dsr_arp_sysctls[i].name;
         int wanted = l3dsr_arp_sysctls[i].value;
         const struct l3dsr_sysctl *rec;
