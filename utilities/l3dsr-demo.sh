@@ -310,7 +310,7 @@ done
 declare -A WHO SAW PORT_VIP
 N=0 PORT=40001
 echo "== HTTP requests from l3d-client (curl), 4 per VIP =="
-for round in 1 2 3 4; do
+for _ in 1 2 3 4; do
     for vip in $VIP4A $VIP4B $VIP6; do
         N=$((N + 1))
         url=http://$vip/
@@ -351,8 +351,8 @@ for port in $(seq 40001 $((PORT - 1))); do
     vip=${PORT_VIP[$port]} who=${WHO[$port]} saw=${SAW[$port]}
     read -r _ from mac < <(grep "^$port " "$RUN/synacks" || echo "- - -")
     case $mac in
-        $MAC_1) macwho=srv1 ;; $MAC_2) macwho=srv2 ;; $LB_MAC) macwho=LB ;;
-        *) macwho=? ;;
+        "$MAC_1") macwho=srv1 ;; "$MAC_2") macwho=srv2 ;; "$LB_MAC") macwho=LB ;;
+        *) macwho="?" ;;
     esac
     url=http://$vip/
     case $vip in *:*) url="http://[$vip]/" ;; esac
