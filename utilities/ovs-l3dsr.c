@@ -93,7 +93,8 @@ ctx_destroy(struct ctx *ctx)
     lockfile_unlock(ctx->lock);
 }
 
-/* Returns the configuration's name for messages: FILE or DIR/ *.conf. */
+/* Returns the name of the configuration for messages: the file, or the
+ * pattern of the files read from the directory. */
 static char *
 conf_name(void)
 {
