@@ -4,10 +4,12 @@ TESTSUITE_AT += \
 	tests/l3dsr.at \
 	tests/l3dsr-daddr-on-dscp.at \
 	tests/l3dsr-packets.at \
-	tests/l3dsr-datapath.at
+	tests/l3dsr-datapath.at \
+	tests/l3dsr-ctl.at
 
 SYSTEM_USERSPACE_TESTSUITE_AT += \
-	tests/system-l3dsr.at
+	tests/system-l3dsr.at \
+	tests/system-l3dsr-ctl.at
 
 EXTRA_DIST += \
 	tests/l3dsr-pkt.py
