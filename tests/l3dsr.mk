@@ -3,10 +3,13 @@
 TESTSUITE_AT += \
 	tests/l3dsr.at \
 	tests/l3dsr-daddr-on-dscp.at \
-	tests/l3dsr-packets.at
+	tests/l3dsr-packets.at \
+	tests/l3dsr-hmark.at
 
 SYSTEM_USERSPACE_TESTSUITE_AT += \
-	tests/system-l3dsr.at
+	tests/system-l3dsr.at \
+	tests/system-l3dsr-hmark.at
 
 EXTRA_DIST += \
+	tests/l3dsr-hmark.py \
 	tests/l3dsr-pkt.py
