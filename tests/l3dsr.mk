@@ -13,3 +13,6 @@ SYSTEM_USERSPACE_TESTSUITE_AT += \
 EXTRA_DIST += \
 	tests/l3dsr-hmark.py \
 	tests/l3dsr-pkt.py
+
+tests_ovstest_SOURCES += \
+	tests/test-hmark.c
