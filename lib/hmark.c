@@ -58,8 +58,9 @@ static const char *const flag_names[] = {
     "sport", "dport", "spi", "proto_mask", "ct",
 };
 BUILD_ASSERT_DECL(ARRAY_SIZE(flag_names) == 10);
+BUILD_ASSERT_DECL(NX_HMARK_ALL_FLAGS == (1 << ARRAY_SIZE(flag_names)) - 1);
 
-/* Names of the fields of "tuple=", their flag and the value they set. */
+/* The fields of "tuple=" and the options they set to their full value. */
 struct hmark_tuple_field {
     const char *name;
     uint16_t flag;
@@ -105,17 +106,13 @@ set_dport(ovs_be32 ports, uint16_t dport)
     return htonl((ntohl(ports) & 0xffff0000) | dport);
 }
 
-static const struct mf_subfield *
-default_dst(void)
+/* Sets 'dst' to all of pkt_mark, the default destination. */
+static void
+set_default_dst(struct mf_subfield *dst)
 {
-    static struct mf_subfield dst;
-
-    if (!dst.field) {
-        dst.field = mf_from_id(MFF_PKT_MARK);
-        dst.ofs = 0;
-        dst.n_bits = 32;
-    }
-    return &dst;
+    dst->field = mf_from_id(MFF_PKT_MARK);
+    dst->ofs = 0;
+    dst->n_bits = 32;
 }
 
 /* Returns true if 'a' writes the whole of pkt_mark, which the datapath
@@ -330,7 +327,7 @@ out:
 }
 
 /* Parses the value of the option 'key' with flag 'flag', at most 'max', and
- * stores it in '*value'. */
+ * stores it in '*n'. */
 static char *
 parse_option(struct ofpact_hmark *h, const char *key, const char *value,
              uint16_t flag, uint32_t max, uint32_t *n)
@@ -355,10 +352,10 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
     char *key, *value;
 
     memset(&h, 0, sizeof h);
-    h.dst = *default_dst();
+    set_default_dst(&h.dst);
     while (ofputil_parse_key_value(&arg, &key, &value)) {
         char *error = NULL;
-        uint32_t n;
+        uint32_t n = 0;
 
         if (!*value) {
             return xasprintf("hmark: \"%s\": expected KEY=VALUE", key);
@@ -403,15 +400,18 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
             error = parse_option(&h, key, value, NX_HMARK_SPI, UINT32_MAX,
                                  &n);
             h.port_set = htonl(n);
-        } else if (!strcmp(key, "rnd") || !strcmp(key, "offset")) {
-            bool *have = key[0] == 'r' ? &have_rnd : &have_offset;
-
-            if (*have) {
-                return xasprintf("hmark: %s given twice", key);
+        } else if (!strcmp(key, "rnd")) {
+            if (have_rnd) {
+                return xstrdup("hmark: rnd given twice");
             }
-            *have = true;
-            error = parse_option(&h, key, value, 0, UINT32_MAX, &n);
-            *(key[0] == 'r' ? &h.rnd : &h.offset) = n;
+            have_rnd = true;
+            error = parse_option(&h, key, value, 0, UINT32_MAX, &h.rnd);
+        } else if (!strcmp(key, "offset")) {
+            if (have_offset) {
+                return xstrdup("hmark: offset given twice");
+            }
+            have_offset = true;
+            error = parse_option(&h, key, value, 0, UINT32_MAX, &h.offset);
         } else if (!strcmp(key, "mod")) {
             if (have_mod) {
                 return xstrdup("hmark: mod given twice");
