@@ -1,0 +1,102 @@
+#!/bin/sh
+# Builds the patched Linux kernel datapath, openvswitch.ko, out of tree.
+#
+# Usage: datapath/build.sh SRCDIR OUTDIR
+#
+# 1. datapath/kernel-abi.sh finds the ABI of the installed linux-headers
+#    package that matches the installed linux-source-6.1 (and fails if none
+#    does).
+# 2. net/openvswitch and include/uapi/linux/openvswitch.h are extracted from
+#    Debian's linux-source-6.1 tarball into OUTDIR/linux, and
+#    datapath/patches/series is applied with no fuzz.  This is redone only
+#    when the tarball, the ABI or the patches change.
+# 3. The new sources (datapath/net/openvswitch/*.[ch]) and the Kbuild glue
+#    are copied in, and the module is built against
+#    /usr/src/linux-headers-ABI with the kernel's own build system.
+# 4. The result is checked (vermagic, the new action's symbols) and copied
+#    to OUTDIR/openvswitch.ko; OUTDIR/abi holds "ABI VERSION".
+
+set -eu
+
+die () {
+    echo "datapath-build: $*" >&2
+    exit 1
+}
+
+srcdir=$(cd "$1" && pwd)
+mkdir -p "$2"
+out=$(cd "$2" && pwd)
+tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+
+set -- $("$srcdir/datapath/kernel-abi.sh")
+abi=$1 version=$2
+headers=/usr/src/linux-headers-$abi
+[ -r "$tarball" ] || die "$tarball not found: install linux-source-6.1"
+
+tree=$out/linux
+key=$( (echo "$abi $version"; ls -l "$tarball";
+        cat "$srcdir/datapath/patches/series";
+        for p in $(grep -v '^#' "$srcdir/datapath/patches/series"); do
+            cat "$srcdir/datapath/patches/$p"
+        done; cat "$srcdir/datapath/build.sh") | sha256sum | cut -c1-16)
+
+if [ "$(cat "$tree/.l3dsr-key" 2>/dev/null)" != "$key" ]; then
+    echo "datapath-build: extracting net/openvswitch from $tarball ($version)"
+    rm -rf "$tree" "$tree.tmp"
+    mkdir -p "$tree.tmp"
+    top=$(tar tJf "$tarball" | head -n 1 | cut -d/ -f1)
+    tar xJf "$tarball" -C "$tree.tmp" --strip-components=1 \
+        "$top/Makefile" "$top/net/openvswitch" \
+        "$top/include/uapi/linux/openvswitch.h"
+
+    # The headers must describe the same kernel as the source.
+    src_kv=$(sed -n -e 's/^VERSION = //p' -e 's/^PATCHLEVEL = //p' \
+                 -e 's/^SUBLEVEL = //p' "$tree.tmp/Makefile" | paste -sd.)
+    hdr_kv=$(make -s -C "$headers" kernelversion 2>/dev/null) || hdr_kv=
+    if [ -z "$src_kv" ] || [ "$src_kv" != "$hdr_kv" ]; then
+        die "headers and source disagree: $tarball is ${src_kv:-unknown}, $headers is ${hdr_kv:-unknown}"
+    fi
+
+    while read -r name; do
+        case $name in
+            ''|'#'*) continue ;;
+        esac
+        patchfile=$srcdir/datapath/patches/$name
+        [ -f "$patchfile" ] || die "datapath/patches/series names $name, which is missing"
+        echo "datapath-build: applying $name"
+        patch -d "$tree.tmp" -p1 -F0 --batch --no-backup-if-mismatch --quiet \
+            < "$patchfile" || die "patch $name does not apply"
+    done < "$srcdir/datapath/patches/series"
+    echo "$key" > "$tree.tmp/.l3dsr-key"
+    mv "$tree.tmp" "$tree"
+fi
+
+# Copy only what changed, so that kbuild rebuilds only what it must.
+for f in "$srcdir"/datapath/net/openvswitch/*.[ch] "$srcdir/datapath/Kbuild"; do
+    dst=$tree/net/openvswitch/$(basename "$f")
+    cmp -s "$f" "$dst" || cp "$f" "$dst"
+done
+
+echo "datapath-build: building openvswitch.ko for $abi"
+# Only openvswitch.ko: the tunnel vport modules are not patched, and the
+# stock ones load on top of this module.
+make -C "$headers" M="$tree/net/openvswitch" \
+    CONFIG_OPENVSWITCH=m CONFIG_OPENVSWITCH_VXLAN= \
+    CONFIG_OPENVSWITCH_GRE= CONFIG_OPENVSWITCH_GENEVE= \
+    -j"$(nproc 2>/dev/null || echo 2)" modules > "$out/build.log" 2>&1 \
+    || { cat "$out/build.log" >&2; die "module build failed"; }
+grep -E 'warning:|error:' "$out/build.log" >&2 || true
+
+ko=$tree/net/openvswitch/openvswitch.ko
+vermagic=$(/sbin/modinfo -F vermagic "$ko")
+case $vermagic in
+    "$abi "*) ;;
+    *) die "$ko has vermagic '$vermagic', not $abi" ;;
+esac
+nm "$ko" | grep -q ovs_daddr_on_dscp_execute \
+    || die "$ko lacks the set_daddr_on_dscp action"
+
+cp "$ko" "$out/openvswitch.ko.tmp"
+mv "$out/openvswitch.ko.tmp" "$out/openvswitch.ko"
+echo "$abi $version" > "$out/abi"
+echo "datapath-build: $out/openvswitch.ko ($vermagic)"

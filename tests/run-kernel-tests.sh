@@ -1,0 +1,141 @@
+#!/bin/bash
+# Runs the kernel datapath tier ("make check-kernel"): Open vSwitch's kernel
+# system testsuite (tests/system-kmod-testsuite, as its check-kernel target
+# runs it) inside a qemu VM that boots Debian's kernel, twice:
+#
+#   patched  with the openvswitch.ko built from datapath/: ovs-l3dsr's system
+#            tests (system-l3dsr.at, system-l3dsr-kmod.at) and a handful of
+#            stock Open vSwitch kernel tests (STOCK_TESTS below) that show the
+#            basics still work;
+#   stock    with Debian's own openvswitch.ko: ovs-l3dsr's system tests, which
+#            then must pass through the standard set actions.
+#
+# Usage: run-kernel-tests.sh OVS_DIR DATAPATH_DIR
+#
+# TESTSUITEFLAGS from the environment are added to both runs' selection
+# (autotest runs the union), e.g. TESTSUITEFLAGS=-v.  L3DSR_KERNEL_RUNS
+# ("patched stock" by default) picks the runs.  Logs:
+# OVS_DIR/tests/system-kmod-testsuite-{patched,stock}.{log,dir}.
+#
+#   run-kernel-tests.sh --in-vm OVS_DIR NAME FLAGS...
+#
+# is what runs inside the VM: the test groups' directories go on a tmpfs,
+# because qemu's 9p refuses the Unix sockets that the tests create, and
+# the logs are copied back to the share afterwards.
+
+set -eu -o pipefail
+
+STOCK_TESTS='
+datapath - ping between two ports
+datapath - http between two ports
+datapath - ping6 between two ports
+datapath - ping6 between two ports IPv6 later fragments
+conntrack - IPv4 ping
+conntrack - IPv6 ping
+conntrack - IPv4 HTTP
+conntrack - IPv6 HTTP
+'
+
+if [ "${1:-}" = --in-vm ]; then
+    ovsdir=$2 name=$3
+    shift 3
+    tests=$ovsdir/tests
+    suite_dir=$tests/system-kmod-testsuite.dir
+    mkdir -p "$suite_dir"
+    mount -t tmpfs tmpfs "$suite_dir"
+    # Read the binaries once into the page cache: the first exec of each
+    # over 9p is slow enough under TCG that the daemons would log
+    # "Unreasonably long poll interval" warnings, which the tests reject.
+    cat "$ovsdir"/vswitchd/ovs-vswitchd "$ovsdir"/ovsdb/ovsdb-server \
+        "$ovsdir"/ovsdb/ovsdb-tool "$ovsdir"/utilities/ovs-vsctl \
+        "$ovsdir"/utilities/ovs-ofctl "$ovsdir"/utilities/ovs-appctl \
+        "$ovsdir"/utilities/ovs-dpctl "$ovsdir"/tests/ovstest > /dev/null
+    rc=0
+    # check-kernel's own recipe, without its "all" prerequisite: the host
+    # has built everything, and make's walk over 9p takes a minute.
+    make -C "$ovsdir" -o all check-kernel TESTSUITEFLAGS="--color=never $*" \
+        || rc=$?
+
+    save=$tests/system-kmod-testsuite-$name
+    rm -rf "$save.dir"
+    mkdir -p "$save.dir"
+    tar -C "$suite_dir" -cf - . 2>/dev/null | tar -C "$save.dir" -xf -
+    cp "$tests/system-kmod-testsuite.log" "$save.log"
+    umount "$suite_dir"
+
+    if dmesg | grep -E 'BUG:|Oops|WARNING:|Call Trace|general protection'; then
+        echo "run-kernel-tests: the kernel logged the problems above"
+        rc=1
+    fi
+    exit $rc
+fi
+
+ovsdir=$(realpath "$1")
+dpdir=$(realpath "$2")
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=$(dirname "$here")
+if [ "$(id -u)" != 0 ]; then
+    echo "run-kernel-tests: the kernel tests need root (qemu shares / as root)" >&2
+    exit 1
+fi
+
+suite=tests/system-kmod-testsuite
+make -C "$ovsdir" "$suite" tests/ovstest > /dev/null
+
+# "./testsuite -l" prints "  NUM: FILE:LINE  TITLE" for each test.
+select_tests () {
+    "$ovsdir/$suite" -l | awk -v files="$1" -v titles="$2" '
+        BEGIN {
+            n = split(files, f, / /)
+            for (i = 1; i <= n; i++) if (f[i] != "") want[f[i]] = 1
+            n = split(titles, t, /\n/)
+            for (i = 1; i <= n; i++) if (t[i] != "") title_ok[t[i]] = 1
+        }
+        /^ *[0-9]+: / {
+            num = $1; sub(/:$/, "", num)
+            file = $2; sub(/:.*/, "", file)
+            title = $0; sub(/^ *[0-9]+: +[^ ]+ +/, "", title)
+            if ((file in want) || (title in title_ok)) printf "%s ", num
+        }'
+}
+
+l3dsr_files="system-l3dsr.at system-l3dsr-kmod.at"
+patched=$(select_tests "$l3dsr_files" "$STOCK_TESTS")
+stock=$(select_tests "$l3dsr_files" "")
+n_stock_titles=$(echo "$STOCK_TESTS" | grep -c .)
+n_found=$(select_tests "" "$STOCK_TESTS" | wc -w)
+if [ "$n_found" != "$n_stock_titles" ]; then
+    echo "run-kernel-tests: only $n_found of the $n_stock_titles stock tests found" >&2
+    exit 1
+fi
+
+start=$(date +%s)
+total_pass=0 total_fail=0 total_skip=0 rc=0
+for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
+    case $run in
+        patched) numbers=$patched module="--module $dpdir/openvswitch.ko" ;;
+        stock) numbers=$stock module=--stock ;;
+        *) echo "run-kernel-tests: unknown run $run" >&2; exit 1 ;;
+    esac
+    echo "run-kernel-tests: $run module: $(echo $numbers | wc -w) tests"
+    log=$ovsdir/tests/system-kmod-testsuite-$run.out
+    run_rc=0
+    (cd "$ovsdir" && "$srcdir/utilities/l3dsr-vm.sh" $module \
+         --share "$ovsdir" --timeout 900 -- \
+         env L3DSR_KMOD=$run bash "$here/run-kernel-tests.sh" --in-vm \
+         "$ovsdir" "$run" $numbers ${TESTSUITEFLAGS:-}) 2>&1 \
+        | tee "$log" || run_rc=$?
+    pass=$(grep -cE '^ *[0-9]+: .* ok$' "$log" || true)
+    fail=$(grep -cE '^ *[0-9]+: .*(FAILED|expected failure) \(' "$log" || true)
+    skip=$(grep -cE '^ *[0-9]+: .* skipped \(' "$log" || true)
+    echo "run-kernel-tests: $run module: $pass passed, $fail failed, $skip skipped"
+    total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
+    total_skip=$((total_skip + skip))
+    if [ "$run_rc" != 0 ] && [ "$fail" = 0 ]; then
+        echo "run-kernel-tests: $run run failed with status $run_rc"
+        total_fail=$((total_fail + 1))
+    fi
+done
+echo "run-kernel-tests: took $(( $(date +%s) - start )) s"
+echo "check-kernel: $total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" = 0 ]
