@@ -3,5 +3,9 @@
 lib_libopenvswitch_la_SOURCES += \
 	lib/daddr-on-dscp.c \
 	lib/daddr-on-dscp.h \
+	lib/hmark.c \
+	lib/hmark.h \
 	lib/odp-daddr-on-dscp.c \
-	lib/odp-daddr-on-dscp.h
+	lib/odp-daddr-on-dscp.h \
+	lib/odp-hmark.c \
+	lib/odp-hmark.h

@@ -35,9 +35,9 @@
 #include "packets.h"
 #include "util.h"
 
-/* The action's argument, with its bitmaps copied out: netlink only aligns
- * attribute payloads to 4 bytes, too little for reading a uint64_t in
- * place. */
+/* The action's argument, prepared for lookups.  Netlink only aligns
+ * attribute payloads to 4 bytes, too little for reading a uint64_t in place,
+ * so the bitmaps are copied out. */
 struct daddr_on_dscp_map {
     uint64_t ipv4_dscps;
     uint64_t ipv6_dscps;
@@ -66,15 +66,29 @@ map_init(struct daddr_on_dscp_map *map, const struct nlattr *a)
     return (n4 || n6) && size == sizeof *arg + 4 * n4 + 16 * n6;
 }
 
-/* Returns the index of 'dscp' among the entries of 'dscps', or -1 if it has
- * none. */
-static int
-map_index(uint64_t dscps, uint8_t dscp)
+/* Per-DSCP index of each family's entry, built once per batch, so that a
+ * packet costs one array access instead of counting bits. */
+#define NO_ENTRY UINT8_MAX
+struct daddr_on_dscp_table {
+    uint8_t ipv4[DADDR_ON_DSCP_N];  /* Index into map->ipv4, or NO_ENTRY. */
+    uint8_t ipv6[DADDR_ON_DSCP_N];  /* Index into map->ipv6, or NO_ENTRY. */
+};
+
+static void
+table_init_family(uint8_t index[DADDR_ON_DSCP_N], uint64_t dscps)
 {
-    if (!((dscps >> dscp) & 1)) {
-        return -1;
+    memset(index, NO_ENTRY, DADDR_ON_DSCP_N);
+    for (int n = 0; dscps; n++) {
+        index[raw_ctz(dscps)] = n;
+        dscps = zero_rightmost_1bit(dscps);
     }
-    return count_1bits(dscps & ((UINT64_C(1) << dscp) - 1));
+}
+
+static void
+table_init(struct daddr_on_dscp_table *t, const struct daddr_on_dscp_map *m)
+{
+    table_init_family(t->ipv4, m->ipv4_dscps);
+    table_init_family(t->ipv6, m->ipv6_dscps);
 }
 
 void
@@ -106,36 +120,27 @@ odp_daddr_on_dscp_put(const struct ofpact_set_daddr_on_dscp *a,
     }
 }
 
-bool
-odp_daddr_on_dscp_is_valid(const struct nlattr *a)
-{
-    struct daddr_on_dscp_map map;
-
-    return map_init(&map, a);
-}
-
 /* Converts 'a' back into the OpenFlow form, so that the datapath action's
  * text is exactly the OpenFlow action's. */
 static bool
 map_to_ofpact(const struct nlattr *a, struct ofpact_set_daddr_on_dscp *oa)
 {
+    struct daddr_on_dscp_table table;
     struct daddr_on_dscp_map map;
 
     memset(oa, 0, sizeof *oa);
     if (!map_init(&map, a)) {
         return false;
     }
+    table_init(&table, &map);
     oa->ipv4_dscps = map.ipv4_dscps;
     oa->ipv6_dscps = map.ipv6_dscps;
     for (int dscp = 0; dscp < DADDR_ON_DSCP_N; dscp++) {
-        int i4 = map_index(map.ipv4_dscps, dscp);
-        int i6 = map_index(map.ipv6_dscps, dscp);
-
-        if (i4 >= 0) {
-            memcpy(&oa->ipv4[dscp], map.ipv4 + 4 * i4, 4);
+        if (table.ipv4[dscp] != NO_ENTRY) {
+            memcpy(&oa->ipv4[dscp], map.ipv4 + 4 * table.ipv4[dscp], 4);
         }
-        if (i6 >= 0) {
-            memcpy(&oa->ipv6[dscp], map.ipv6 + 16 * i6, 16);
+        if (table.ipv6[dscp] != NO_ENTRY) {
+            memcpy(&oa->ipv6[dscp], map.ipv6 + 16 * table.ipv6[dscp], 16);
         }
     }
     return true;
@@ -226,34 +231,55 @@ find_l4_csum(uint8_t proto, bool ipv6, void *l4, size_t l4_size,
     return true;
 }
 
-/* Folds the change of 'n_words' 32-bit words from 'old' to 'new' into the L4
- * checksum '*csum' of 'packet'. */
+/* Returns the ones' complement sum of the change of 'n_words' 32-bit words
+ * from 'old' to 'new', folded to 16 bits, ready to be added to every
+ * checksum that covers them (RFC 1624, eqn. 3).  Ones' complement arithmetic
+ * is byte-order independent and a 32-bit word is congruent to the sum of its
+ * halves, so the words are summed as they lie in memory, in one pass. */
+static uint32_t
+csum_delta(const ovs_16aligned_be32 *old, const ovs_be32 *new, int n_words)
+{
+    uint64_t sum = 0;
+
+    for (int i = 0; i < n_words; i++) {
+        sum += (uint32_t) ~get_16aligned_be32(&old[i]);
+        sum += (uint32_t) new[i];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return sum;
+}
+
+/* Returns checksum 'csum' with 'delta' from csum_delta() folded in. */
+static ovs_be16
+csum_apply(ovs_be16 csum, uint32_t delta)
+{
+    uint32_t sum = (uint16_t) ~csum + delta;
+
+    sum = (sum & 0xffff) + (sum >> 16);
+    return ~sum;
+}
+
+/* Folds 'delta' into the L4 checksum '*csum' of 'packet'. */
 static void
 update_l4_csum(struct dp_packet *packet, ovs_be16 *csum, bool zero_is_none,
-               const ovs_16aligned_be32 *old, const ovs_be32 *new,
-               int n_words)
+               uint32_t delta)
 {
     /* A checksum that the NIC is to complete holds the plain, uncomplemented
      * pseudo-header sum: update its complement instead. */
-    bool partial = dp_packet_hwol_tx_l4_checksum(packet);
-    ovs_be16 c = partial ? ~*csum : *csum;
+    if (dp_packet_hwol_tx_l4_checksum(packet)) {
+        *csum = ~csum_apply(~*csum, delta);
+    } else if (*csum || !zero_is_none) {
+        ovs_be16 c = csum_apply(*csum, delta);
 
-    if (!c && zero_is_none && !partial) {
-        return;
+        *csum = !c && zero_is_none ? htons(0xffff) : c;
     }
-    for (int i = 0; i < n_words; i++) {
-        c = recalc_csum32(c, get_16aligned_be32(&old[i]), new[i]);
-    }
-    if (partial) {
-        c = ~c;
-    } else if (!c && zero_is_none) {
-        c = htons(0xffff);
-    }
-    *csum = c;
 }
 
 static void
-execute_ipv4(struct dp_packet *packet, const struct daddr_on_dscp_map *map)
+execute_ipv4(struct dp_packet *packet, const struct daddr_on_dscp_map *map,
+             const struct daddr_on_dscp_table *t)
 {
     struct ip_header *nh = dp_packet_l3(packet);
     size_t l3_size = dp_packet_l3_size(packet);
@@ -266,14 +292,13 @@ execute_ipv4(struct dp_packet *packet, const struct daddr_on_dscp_map *map)
         return;
     }
 
-    int i = map_index(map->ipv4_dscps, nh->ip_tos >> 2);
-    if (i < 0) {
+    uint8_t i = t->ipv4[nh->ip_tos >> 2];
+    if (i == NO_ENTRY) {
         return;
     }
     ovs_be32 new_dst;
     memcpy(&new_dst, map->ipv4 + 4 * i, 4);
-    ovs_be32 old_dst = get_16aligned_be32(&nh->ip_dst);
-    if (old_dst == new_dst) {
+    if (get_16aligned_be32(&nh->ip_dst) == new_dst) {
         return;
     }
 
@@ -286,10 +311,11 @@ execute_ipv4(struct dp_packet *packet, const struct daddr_on_dscp_map *map)
         return;
     }
 
+    uint32_t delta = csum_delta(&nh->ip_dst, &new_dst, 1);
     if (csum) {
-        update_l4_csum(packet, csum, zero_is_none, &nh->ip_dst, &new_dst, 1);
+        update_l4_csum(packet, csum, zero_is_none, delta);
     }
-    nh->ip_csum = recalc_csum32(nh->ip_csum, old_dst, new_dst);
+    nh->ip_csum = csum_apply(nh->ip_csum, delta);
     put_16aligned_be32(&nh->ip_dst, new_dst);
     pkt_metadata_init_conn(&packet->md);
 }
@@ -349,7 +375,8 @@ walk_ipv6_headers(struct ovs_16aligned_ip6_hdr *nh, size_t l3_size,
 }
 
 static void
-execute_ipv6(struct dp_packet *packet, const struct daddr_on_dscp_map *map)
+execute_ipv6(struct dp_packet *packet, const struct daddr_on_dscp_map *map,
+             const struct daddr_on_dscp_table *t)
 {
     struct ovs_16aligned_ip6_hdr *nh = dp_packet_l3(packet);
     size_t l3_size = dp_packet_l3_size(packet);
@@ -362,8 +389,8 @@ execute_ipv6(struct dp_packet *packet, const struct daddr_on_dscp_map *map)
         return;
     }
 
-    int i = map_index(map->ipv6_dscps, (vfc >> 22) & 0x3f);
-    if (i < 0) {
+    uint8_t i = t->ipv6[(vfc >> 22) & 0x3f];
+    if (i == NO_ENTRY) {
         return;
     }
     ovs_be32 new_dst[4];
@@ -384,8 +411,8 @@ execute_ipv6(struct dp_packet *packet, const struct daddr_on_dscp_map *map)
     }
 
     if (csum) {
-        update_l4_csum(packet, csum, zero_is_none, nh->ip6_dst.be32,
-                       new_dst, 4);
+        update_l4_csum(packet, csum, zero_is_none,
+                       csum_delta(nh->ip6_dst.be32, new_dst, 4));
     }
     memcpy(&nh->ip6_dst, new_dst, sizeof new_dst);
     pkt_metadata_init_conn(&packet->md);
@@ -418,19 +445,21 @@ void
 odp_daddr_on_dscp_execute(struct dp_packet_batch *batch,
                           const struct nlattr *a)
 {
+    struct daddr_on_dscp_table table;
     struct daddr_on_dscp_map map;
     struct dp_packet *packet;
 
     if (!map_init(&map, a)) {
         return;
     }
+    table_init(&table, &map);
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
         ovs_be16 type = packet_l3_type(packet);
 
         if (type == htons(ETH_TYPE_IP)) {
-            execute_ipv4(packet, &map);
+            execute_ipv4(packet, &map, &table);
         } else if (type == htons(ETH_TYPE_IPV6)) {
-            execute_ipv6(packet, &map);
+            execute_ipv6(packet, &map, &table);
         }
     }
 }

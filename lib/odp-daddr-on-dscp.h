@@ -22,9 +22,10 @@
  *
  * The attribute holds a struct ovs_action_set_daddr_on_dscp: two bitmaps of
  * the DSCPs that have an entry, then the addresses, by ascending DSCP, IPv4
- * before IPv6.  A DSCP's address is found by counting the bits below it in
- * its family's bitmap, so a lookup takes constant time without building a
- * table, and duplicates cannot be expressed at all. */
+ * before IPv6.  A DSCP's address is the one whose position is the number of
+ * bits below it in its family's bitmap; execution turns the bitmaps into a
+ * per-DSCP index once per batch, so a lookup is one array access.
+ * Duplicates cannot be expressed at all. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,7 +42,6 @@ struct ofpbuf;
 
 void odp_daddr_on_dscp_put(const struct ofpact_set_daddr_on_dscp *,
                            struct ofpbuf *odp_actions);
-bool odp_daddr_on_dscp_is_valid(const struct nlattr *);
 
 void odp_daddr_on_dscp_format(const struct nlattr *, struct ds *);
 int odp_daddr_on_dscp_parse(const char *s, struct ofpbuf *odp_actions)

@@ -19,11 +19,18 @@ vSwitch: scapy computes every checksum from scratch.
     l3dsr-pkt.py input CASE...      hex of the packet sent into the bridge
     l3dsr-pkt.py expected CASE...   hex of the packet that must come out
     l3dsr-pkt.py list               the case names
+    l3dsr-pkt.py robustness         "HEX MINLEN" for every IP case, see below
 
 The packets come from a client to a real server's address (RIP) with the
 DSCP of a VIP.  The tests' flow maps DSCP 1 to VIP4 and DSCP 10 to VIP6, so
 the expected packet is the same packet built with the VIP as destination.
 Cases whose DSCP has no entry, and non-IP packets, must come out unchanged.
+
+For "robustness", MINLEN is the shortest truncation of the input packet that
+the datapath action may rewrite: one that still holds the L4 header up to the
+end of its fixed part when an L4 checksum covers the destination (TCP 20
+bytes, UDP 8, ICMPv6 4), otherwise the whole IP header.  Every shorter
+truncation must come out unchanged.
 """
 
 import sys
@@ -113,9 +120,31 @@ def build(case, expected):
     return bytes(packet).hex()
 
 
+FIXED_L4 = ((TCP, 20), (UDP, 8), (ICMPv6EchoRequest, 4))
+
+
+def min_rewrite_len(case):
+    """The MINLEN of 'robustness' for the input packet of 'case'."""
+    family, _, make = CASES[case]
+    # Dissected afresh from its bytes, so that scapy sees the L4 header of a
+    # first fragment as such.
+    packet = Ether(bytes(make({4: RIP4, 6: RIP6}[family])))
+    total = len(bytes(packet))
+    for layer, fixed in FIXED_L4:
+        if packet.haslayer(layer):
+            return total - len(bytes(packet[layer])) + fixed
+    ip = packet[IP] if family == 4 else packet[IPv6]
+    return total - len(bytes(ip.payload))
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] == "list":
         print("\n".join(CASES))
+        return 0
+    if len(argv) == 2 and argv[1] == "robustness":
+        for case, (family, _, make) in CASES.items():
+            if family:
+                print(build(case, False), min_rewrite_len(case))
         return 0
     if len(argv) < 3 or argv[1] not in ("input", "expected"):
         sys.stderr.write(__doc__)

@@ -3,17 +3,29 @@
 TESTSUITE_AT += \
 	tests/l3dsr.at \
 	tests/l3dsr-daddr-on-dscp.at \
-	tests/l3dsr-packets.at
+	tests/l3dsr-packets.at \
+	tests/l3dsr-datapath.at \
+	tests/l3dsr-ctl.at \
+	tests/l3dsr-hmark.at
 
-SYSTEM_USERSPACE_TESTSUITE_AT += \
-	tests/system-l3dsr.at
+# system-l3dsr.at includes the other system test files; the kernel
+# testsuite (make check-kernel, in a VM) includes it too.
+L3DSR_SYSTEM_AT = \
+	tests/system-l3dsr.at \
+	tests/system-l3dsr-ctl.at \
+	tests/system-l3dsr-hmark.at \
+	tests/system-l3dsr-kmod.at
+SYSTEM_USERSPACE_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
+SYSTEM_KMOD_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
 
 EXTRA_DIST += \
+	tests/l3dsr-hmark.py \
 	tests/l3dsr-pkt.py
 
-# The kernel datapath tests (make check-kernel, in a VM): system-l3dsr.at
-# includes system-l3dsr-kmod.at, whose netlink test sends hand-made
-# attributes with ovstest test-l3dsr-dpif.
-tests_ovstest_SOURCES += tests/test-l3dsr-dpif.c
-SYSTEM_KMOD_TESTSUITE_AT += tests/system-l3dsr.at tests/system-l3dsr-kmod.at
-SYSTEM_USERSPACE_TESTSUITE_AT += tests/system-l3dsr-kmod.at
+# test-l3dsr-dpif sends hand-made datapath attributes to the kernel, for
+# the netlink tests of system-l3dsr-kmod.at.
+tests_ovstest_SOURCES += \
+	tests/test-l3dsr-packets.c \
+	tests/bench-l3dsr.c \
+	tests/test-hmark.c \
+	tests/test-l3dsr-dpif.c

@@ -23,7 +23,8 @@ case $tier in
     unit)
         suite=tests/testsuite
         target=check
-        files="l3dsr-daddr-on-dscp.at l3dsr-packets.at
+        files="l3dsr-daddr-on-dscp.at l3dsr-packets.at l3dsr-datapath.at
+               l3dsr-ctl.at l3dsr-hmark.at
                ofp-actions.at ofp-print.at ovs-ofctl.at odp.at
                ofproto-dpif.at dpif-netdev.at"
         ;;
@@ -34,7 +35,7 @@ case $tier in
         fi
         suite=tests/system-userspace-testsuite
         target=check-system-userspace
-        files="system-l3dsr.at"
+        files="system-l3dsr.at system-l3dsr-ctl.at system-l3dsr-hmark.at"
         ;;
     *)
         echo "run-testsuites: unknown tier $tier" >&2

@@ -1,59 +1,78 @@
 #!/bin/bash
-# L3DSR end to end, IPv4 and IPv6, with the real Open vSwitch daemons of a
-# build tree on the userspace datapath and real TCP (HTTP) traffic.
+# L3DSR end to end, IPv4 and IPv6, with the Open vSwitch daemons of a build
+# tree on the userspace datapath, two real servers configured by ovs-l3dsr,
+# and real HTTP traffic.
 #
 # Usage: utilities/l3dsr-demo.sh OVS_BUILD_DIR     (as root)
+#        DATAPATH=kernel is for a later issue and not yet supported.
 #
-#   l3d-client --- [l3d-lb] ======= [l3d-srv] --- l3d-server
-#                  LB: stock actions  server: set_daddr_on_dscp
-#                  \___ namespace l3d-ovs: ovs-vswitchd, ports ___/
+#                         +------------------+
+#   l3d-client ---------- |                  | ---- [l3d-s1] ---- l3d-srv1
+#   10.66.0.1             |  l3d-net         |      set_daddr_     RIP .11
+#   fc00:66::1            |  (the network:   |      on_dscp        VIPs on lo
+#                         |   a plain        |
+#   [l3d-lb] ------------ |   switch)        | ---- [l3d-s2] ---- l3d-srv2
+#   the load balancer     +------------------+                     RIP .12
+#   (one arm, stock actions)
+#   \__________ all bridges: one ovs-vswitchd in namespace l3d-ovs ________/
 #
-# The client sends to a VIP.  Bridge l3d-lb plays an L3DSR load balancer with
-# stock actions: destination := the server's real address (RIP), DSCP := the
-# VIP's DSCP.  Bridge l3d-srv turns the destination back into the VIP with
-# set_daddr_on_dscp, so the server's stack (VIPs on lo) accepts the packet and
-# answers the client directly from the VIP.  A control run without the action
-# shows that the requests then fail.  Exits non-zero if anything is not as
-# expected.  Runs private daemons in a temp dir; never touches a system-wide
-# Open vSwitch.  Everything is named l3d* and removed on exit.  ovs-vswitchd
-# runs in its own namespace because the userspace datapath creates tap
-# devices ("ovs-netdev", one per bridge) whose names would collide with any
-# other userspace-datapath ovs-vswitchd (e.g. OVS system tests) on the host.
+# The client sends to a VIP, through the network, to the load balancer
+# (bridge l3d-lb, stock OpenFlow actions).  For each VIP the load balancer
+# sets that VIP's DSCP, and a select group picks a server by a hash of the
+# connection's addresses and ports: it rewrites the destination IP and MAC to
+# that server's and sends the packet back into the network.  Each server's
+# traffic goes through its own bridge, where the flows that ovs-l3dsr
+# configured from dsr.conf turn the destination back into the VIP.  The
+# server answers from the VIP, straight to the client: the answers never
+# pass the load balancer, whose counters show the requests only.
+#
+# Runs private daemons in a temporary directory, never touches a system-wide
+# Open vSwitch, names everything l3d*, removes everything on exit and exits
+# non-zero if anything is not as expected.  ovs-vswitchd and its ports are in
+# a namespace of their own, because the userspace datapath creates tap
+# devices ("ovs-netdev", one per bridge) whose names would collide with
+# those of any other userspace-datapath ovs-vswitchd on the host (e.g. the
+# Open vSwitch system tests).
 set -euo pipefail
 exec </dev/null                     # CI runs without stdin; never read it.
 
 die () { echo "l3dsr-demo: $*" >&2; exit 1; }
 [ $# -eq 1 ] || die "usage: $0 OVS_BUILD_DIR"
+case ${DATAPATH:-userspace} in
+    userspace) ;;
+    kernel) die "DATAPATH=kernel is not yet supported: it needs the kernel" \
+                "datapath VM, which does not exist yet; run without DATAPATH" ;;
+    *) die "DATAPATH=$DATAPATH: unknown datapath (userspace or kernel)" ;;
+esac
 [ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, veths, daemons)"
 OVS=$(cd "$1" 2>/dev/null && pwd) || die "$1: no such directory"
 for bin in ovsdb/ovsdb-tool ovsdb/ovsdb-server vswitchd/ovs-vswitchd \
-           utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl; do
+           utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl \
+           utilities/ovs-l3dsr; do
     [ -x "$OVS/$bin" ] || die "$OVS/$bin missing: build Open vSwitch first"
 done
-for tool in ip ethtool curl python3; do
+for tool in ip ethtool curl tcpdump; do
     command -v $tool >/dev/null || die "$tool is required"
 done
+PYTHON=/usr/bin/python3
+[ -x $PYTHON ] || PYTHON=$(command -v python3) || die "python3 is required"
 export PATH=$OVS/ovsdb:$OVS/vswitchd:$OVS/utilities:$PATH
 
-CLI=l3d-client SRV=l3d-server SW=l3d-ovs    # network namespaces
-CLI_IF=l3d-cli-eth CLI_PORT=l3d-cli-p        # client veth (its end, LB port)
-SRV_IF=l3d-srv-eth SRV_PORT=l3d-srv-p        # server veth (its end, srv port)
-LB_UP=l3d-lb-srv SRV_UP=l3d-srv-lb           # veth joining the two bridges
-CLI4=10.66.0.1 RIP4=10.66.0.2 CLI6=fc00:66::1 RIP6=fc00:66::2
+NAMESPACES="l3d-client l3d-srv1 l3d-srv2 l3d-ovs"
+SW=l3d-ovs                              # namespace of ovs-vswitchd
+CLI4=10.66.0.1 CLI6=fc00:66::1 CLI_MAC=02:00:00:00:00:01
+LB_MAC=02:00:00:00:00:fe                # the load balancer's own MAC
+RIP4_1=10.66.0.11 RIP6_1=fc00:66::11 MAC_1=02:00:00:00:00:11
+RIP4_2=10.66.0.12 RIP6_2=fc00:66::12 MAC_2=02:00:00:00:00:12
 VIP4A=72.30.38.140 VIP4B=98.139.183.24 VIP6=fc00:1000:0:6::10
-TMPL=${TMPDIR:-/tmp}/l3dsr-demo.XXXXXX      # run dirs, also found by cleanup
+TMPL=${TMPDIR:-/tmp}/l3dsr-demo.XXXXXX  # run dirs, also found by cleanup
 
-# Stops what a run (this one or an interrupted earlier one) left: the HTTP
-# server, the daemons of any l3dsr-demo run dir, namespaces, veths, dirs.
-# (The names are fixed, so only one demo can run at a time anyway.)
+# Stops what a run (this one or an interrupted earlier one) left: the
+# daemons of any l3dsr-demo run dir, whatever runs in our namespaces (HTTP
+# servers, tcpdump), the namespaces (which take their veths along), dirs.
 cleanup () {
-    local - pid pidfile d
+    local - pid pidfile d ns
     set +e                          # best effort: remove whatever exists
-    if [ -n "${RUN:-}" ] && [ -S "$RUN/db.sock" ]; then
-        # Bridges first, while ovs-vswitchd still runs to remove its ports.
-        ovs-vsctl --timeout=5 --db="unix:$RUN/db.sock" -- --if-exists \
-            del-br l3d-lb -- --if-exists del-br l3d-srv >/dev/null 2>&1
-    fi
     for d in "${TMPL%.XXXXXX}".*; do
         [ -d "$d" ] || continue
         for pidfile in "$d/ovs-vswitchd.pid" "$d/ovsdb-server.pid"; do
@@ -73,15 +92,13 @@ cleanup () {
         done
         rm -rf "$d"
     done
-    # Then whatever still runs in our namespaces (HTTP server, lost daemons),
-    # and the namespaces, which takes their veths along.
-    for d in $CLI $SRV $SW; do
-        ip netns pids $d 2>/dev/null | xargs -r kill 2>/dev/null
+    for ns in $NAMESPACES; do
+        ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null
     done
     sleep 0.2
-    for d in $CLI $SRV $SW; do
-        ip netns pids $d 2>/dev/null | xargs -r kill -9 2>/dev/null
-        ip netns del $d 2>/dev/null
+    for ns in $NAMESPACES; do
+        ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
+        ip netns del $ns 2>/dev/null
     done
     return 0
 }
@@ -99,171 +116,300 @@ on_exit () {
 trap on_exit EXIT
 trap 'exit 130' INT TERM HUP        # runs the EXIT trap, then leaves
 
+FAILS=()
+fail () { FAILS+=("$*"); echo "  FAILED: $*"; }
+in_ns () { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
 cleanup                             # leftovers of an interrupted run
 RUN=$(mktemp -d "$TMPL")
 export OVS_RUNDIR=$RUN OVS_LOGDIR=$RUN OVS_DBDIR=$RUN \
        OVS_SYSCONFDIR=$RUN OVS_PKGDATADIR=$RUN
 echo "demo: Open vSwitch build tree $OVS, run directory $RUN"
 
-# --- Daemons: private database and ovs-vswitchd without the kernel datapath.
-for ns in $CLI $SRV $SW; do ip netns add $ns; done
+# --- Daemons: a private database, ovs-vswitchd in its own namespace.
+for ns in $NAMESPACES; do
+    ip netns add $ns
+    ip -n $ns link set lo up
+    in_ns $ns sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+        net.ipv6.conf.default.accept_dad=0
+done
 ovsdb-tool create "$RUN/conf.db" "$OVS/vswitchd/vswitch.ovsschema"
 ovsdb-server "$RUN/conf.db" --remote="punix:$RUN/db.sock" \
     -vconsole:warn --pidfile --detach --log-file
 vsctl () { ovs-vsctl --timeout=10 --db="unix:$RUN/db.sock" "$@"; }
 vsctl --no-wait init
-# --disable-system: netdev bridges only, no kernel datapath.  In namespace
-# l3d-ovs, so that its tap devices and ports stay out of the host's way.
-ip netns exec $SW ovs-vswitchd "unix:$RUN/db.sock" --disable-system \
+in_ns $SW ovs-vswitchd "unix:$RUN/db.sock" --disable-system \
     -vconsole:warn --pidfile --detach --log-file
 
-# --- Veths.  In the client and server namespaces no DAD delays, and no
-# transmit checksum offload: AF_PACKET (userspace datapath) would forward
-# partial checksums that the receiving stack then drops.
-for ns in $CLI $SRV; do
-    ip -n $ns link set lo up
-    ip netns exec $ns sysctl -qw net.ipv6.conf.default.accept_dad=0
-done
-ip -n $SW link add $CLI_PORT type veth peer name $CLI_IF netns $CLI
-ip -n $SW link add $SRV_PORT type veth peer name $SRV_IF netns $SRV
-ip -n $SW link add $LB_UP type veth peer name $SRV_UP
-for ifc in $CLI_PORT $SRV_PORT $LB_UP $SRV_UP; do
-    ip -n $SW link set $ifc up
-done
-for pair in "$CLI $CLI_IF $CLI4 $CLI6" "$SRV $SRV_IF $RIP4 $RIP6"; do
-    set -- $pair
-    ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
-    ip -n "$1" addr add "$3/24" dev "$2"
-    ip -n "$1" addr add "$4/64" dev "$2" nodad
-    ip -n "$1" link set "$2" up
-done
+# --- Links.  veth HOST_IF (in namespace HOST) <-> PORT (in l3d-ovs).  No
+# transmit checksum offload anywhere: the userspace datapath reads packets
+# with AF_PACKET and would forward partial checksums that the receiving
+# stack then drops.
+veth () {
+    local host=$1 host_if=$2 port=$3
+    ip -n $SW link add "$port" type veth peer name "$host_if" netns "$host"
+    in_ns $SW ethtool -K "$port" tx off >/dev/null
+    in_ns "$host" ethtool -K "$host_if" tx off >/dev/null
+    ip -n $SW link set "$port" up
+    ip -n "$host" link set "$host_if" up
+}
+veth l3d-client l3d-cli-eth l3d-net-cli
+veth l3d-srv1 l3d-s1-eth l3d-s1-p
+veth l3d-srv2 l3d-s2-eth l3d-s2-p
+veth $SW l3d-lb-net l3d-net-lb          # the load balancer's one arm
+veth $SW l3d-s1-up l3d-net-s1           # server 1's bridge uplink
+veth $SW l3d-s2-up l3d-net-s2           # server 2's bridge uplink
 
-# Server: VIPs on lo; answer ARP only for addresses of the asking interface,
-# so that it never claims a VIP on the wire (standard DSR server settings).
-for vip in $VIP4A/32 $VIP4B/32; do ip -n $SRV addr add $vip dev lo; done
-ip -n $SRV addr add $VIP6/128 dev lo nodad
-ip netns exec $SRV sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
-    net.ipv4.conf.all.arp_announce=2
-SRV_MAC=$(ip netns exec $SRV cat "/sys/class/net/$SRV_IF/address")
-# Client: the VIPs are on-link, with the server's MAC, as when the client
-# sits behind a router that sends VIP traffic to the LB, which forwards it.
+host_addrs () {
+    local ns=$1 ifc=$2 mac=$3 ip4=$4 ip6=$5
+    ip -n $ns link set $ifc address $mac
+    ip -n $ns addr add $ip4/24 dev $ifc
+    ip -n $ns addr add $ip6/64 dev $ifc nodad
+}
+host_addrs l3d-client l3d-cli-eth $CLI_MAC $CLI4 $CLI6
+host_addrs l3d-srv1 l3d-s1-eth $MAC_1 $RIP4_1 $RIP6_1
+host_addrs l3d-srv2 l3d-s2-eth $MAC_2 $RIP4_2 $RIP6_2
+
+# The client reaches the VIPs through the load balancer, as when a router
+# sends VIP traffic to it: the VIPs are on-link, with the LB's MAC.
 for vip in $VIP4A $VIP4B $VIP6; do
-    ip -n $CLI route add $vip dev $CLI_IF
-    ip -n $CLI neigh replace $vip lladdr "$SRV_MAC" dev $CLI_IF nud permanent
+    ip -n l3d-client route add $vip dev l3d-cli-eth
+    ip -n l3d-client neigh replace $vip lladdr $LB_MAC dev l3d-cli-eth \
+        nud permanent
 done
 
-# --- Bridges and flows.
-vsctl add-br l3d-lb -- set bridge l3d-lb datapath_type=netdev \
-    -- add-port l3d-lb $CLI_PORT -- add-port l3d-lb $LB_UP \
-    -- add-br l3d-srv -- set bridge l3d-srv datapath_type=netdev \
-    -- add-port l3d-srv $SRV_UP -- add-port l3d-srv $SRV_PORT
+# --- Bridges: the network, the load balancer, one bridge per server.
+vsctl add-br l3d-net -- set bridge l3d-net datapath_type=netdev \
+    -- add-port l3d-net l3d-net-cli -- add-port l3d-net l3d-net-lb \
+    -- add-port l3d-net l3d-net-s1 -- add-port l3d-net l3d-net-s2 \
+    -- add-br l3d-lb -- set bridge l3d-lb datapath_type=netdev \
+       fail_mode=secure -- add-port l3d-lb l3d-lb-net \
+    -- add-br l3d-s1 -- set bridge l3d-s1 datapath_type=netdev \
+    -- add-port l3d-s1 l3d-s1-up -- add-port l3d-s1 l3d-s1-p \
+    -- add-br l3d-s2 -- set bridge l3d-s2 datapath_type=netdev \
+    -- add-port l3d-s2 l3d-s2-up -- add-port l3d-s2 l3d-s2-p
+
+# The load balancer, with stock actions only.  A select group per family
+# picks a server by a hash of the connection's addresses and ports (every
+# packet of a connection goes to the same server, new connections spread),
+# and rewrites the destination IP and MAC to the server's, the source MAC to
+# the LB's own, and sends the packet back out of its one port.  A flow per
+# VIP sets the VIP's DSCP first.  Packets from a VIP (answers) have flows of
+# their own, so that their counters show that none comes this way.
+bucket4 () {
+    echo "bucket=bucket_id:$1,actions=mod_dl_src:$LB_MAC,mod_dl_dst:$2,mod_nw_dst:$3,in_port"
+}
+bucket6 () {
+    echo "bucket=bucket_id:$1,actions=mod_dl_src:$LB_MAC,mod_dl_dst:$2,set_field:$3->ipv6_dst,in_port"
+}
+cat > "$RUN/lb.groups" <<EOF
+group_id=4,type=select,selection_method=hash,fields(ip_src,ip_dst,tcp_src,tcp_dst),$(bucket4 1 $MAC_1 $RIP4_1),$(bucket4 2 $MAC_2 $RIP4_2)
+group_id=6,type=select,selection_method=hash,fields(ipv6_src,ipv6_dst,tcp_src,tcp_dst),$(bucket6 1 $MAC_1 $RIP6_1),$(bucket6 2 $MAC_2 $RIP6_2)
+EOF
 cat > "$RUN/lb.flows" <<EOF
-priority=10,ip,in_port=$CLI_PORT,nw_dst=$VIP4A,actions=mod_nw_dst:$RIP4,mod_nw_tos:4,output:$LB_UP
-priority=10,ip,in_port=$CLI_PORT,nw_dst=$VIP4B,actions=mod_nw_dst:$RIP4,mod_nw_tos:8,output:$LB_UP
-priority=10,ipv6,in_port=$CLI_PORT,ipv6_dst=$VIP6,actions=set_field:$RIP6->ipv6_dst,mod_nw_tos:40,output:$LB_UP
-priority=0,actions=normal
+priority=100,ip,nw_dst=$VIP4A,actions=set_field:1->ip_dscp,group:4
+priority=100,ip,nw_dst=$VIP4B,actions=set_field:2->ip_dscp,group:4
+priority=100,ipv6,ipv6_dst=$VIP6,actions=set_field:10->ip_dscp,group:6
+priority=90,ip,nw_src=$VIP4A,actions=drop
+priority=90,ip,nw_src=$VIP4B,actions=drop
+priority=90,ipv6,ipv6_src=$VIP6,actions=drop
+priority=0,actions=drop
 EOF
-cat > "$RUN/srv.flows" <<EOF
-priority=10,ip,actions=set_daddr_on_dscp(1=$VIP4A,2=$VIP4B),normal
-priority=10,ipv6,actions=set_daddr_on_dscp(10=$VIP6),normal
-priority=0,actions=normal
-EOF
-ovs-ofctl replace-flows l3d-lb "$RUN/lb.flows"
-ovs-ofctl replace-flows l3d-srv "$RUN/srv.flows"
+ofctl15 () { ovs-ofctl -O OpenFlow15 "$@"; }
+ofctl15 add-groups l3d-lb "$RUN/lb.groups"
+ofctl15 add-flows l3d-lb "$RUN/lb.flows"
+echo "== Load balancer l3d-lb: stock OpenFlow actions =="
+sed 's/^/  /' "$RUN/lb.groups" "$RUN/lb.flows"
 
-# --- HTTP server on the server (the dual-stack socket takes IPv4 too).
-mkdir "$RUN/www"
-echo "hello from l3d-server (RIP $RIP4 / $RIP6) via L3DSR" > "$RUN/www/index.html"
-ip netns exec $SRV python3 -m http.server --bind :: --directory "$RUN/www" \
-    8080 >"$RUN/http.log" 2>&1 &
-for i in $(seq 50); do
-    ip netns exec $SRV curl -qsf --noproxy '*' -o /dev/null \
-        http://127.0.0.1:8080/ && break
-    [ "$i" -lt 50 ] || die "HTTP server did not start: $(cat "$RUN/http.log")"
-    sleep 0.2
+# --- The servers, configured by ovs-l3dsr from one dsr.conf.
+cat > "$RUN/dsr.conf" <<EOF
+# VIP=DSCP, as for dsrctl.  The load balancer marks each VIP's packets
+# with its DSCP.
+$VIP4A=1          # www
+$VIP4B=0x02      # api (DSCP 2, in hex)
+$VIP6=012   # www over IPv6 (DSCP 10, in octal)
+EOF
+echo "== dsr.conf of both servers =="
+sed 's/^/  /' "$RUN/dsr.conf"
+for i in 1 2; do
+    echo "== l3d-srv$i: ovs-l3dsr start (bridge l3d-s$i, uplink l3d-s$i-up) =="
+    l3dsr () {
+        in_ns l3d-srv$i ovs-l3dsr -f "$RUN/dsr.conf" -b l3d-s$i \
+            --in-port=l3d-s$i-up --state-file="$RUN/srv$i.state" "$@"
+    }
+    l3dsr -v start | sed 's/^/  /'
+    l3dsr check | sed 's/^/  /' || fail "l3d-srv$i: ovs-l3dsr check"
 done
 
-FAILS=() OK=0 BAD=0
-fail () { FAILS+=("$*"); echo "  FAILED: $*"; }
-# get VIP [TIMEOUT]: one HTTP request from the client to VIP, printing the
-# status, the address curl connected to and the body's first line.
-get () {
-    local host=$1 out
-    case $1 in *:*) host="[$1]" ;; esac
-    if out=$(ip netns exec $CLI curl -qsS --noproxy '*' --max-time "${2:-5}" \
-             -o "$RUN/body" -w '%{http_code} %{remote_ip}' \
-             "http://$host:8080/" 2>"$RUN/curl.err"); then
-        printf '  %-20s HTTP %s (connected to %s): %s\n' "$1" "${out%% *}" \
-            "${out#* }" "$(head -n 1 "$RUN/body")"
-        [ "${out%% *}" = 200 ] && [ "${out#* }" = "$1" ]
-    else
-        printf '  %-20s no answer: %s\n' "$1" "$(head -n 1 "$RUN/curl.err")"
-        return 1
-    fi
-}
+# --- An HTTP server on each server, answering with its name and the
+# address the request was sent to, as its TCP/IP stack saw it.
+cat > "$RUN/httpd.py" <<'EOF'
+import http.server
+import socket
+import sys
 
-echo "== Requests from $CLI to the VIPs (3 each) =="
-for vip in $VIP4A $VIP4B $VIP6 $VIP4A $VIP4B $VIP6 $VIP4A $VIP4B $VIP6; do
-    if get $vip; then OK=$((OK + 1)); else BAD=$((BAD + 1)); fi
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        local = self.connection.getsockname()[0]
+        if local.startswith("::ffff:"):
+            local = local[7:]
+        body = ("%s %s\n" % (sys.argv[1], local)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class Server(http.server.HTTPServer):
+    address_family = socket.AF_INET6
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
+Server(("::", 80), Handler).serve_forever()
+EOF
+for i in 1 2; do
+    in_ns l3d-srv$i $PYTHON "$RUN/httpd.py" srv$i >"$RUN/httpd$i.log" 2>&1 &
 done
-echo "  (a completed TCP handshake means the client got its SYN-ACK from the"
-echo "   VIP it connected to: the server answered from the VIP, not the RIP)"
+for i in 1 2; do
+    for try in $(seq 50); do
+        in_ns l3d-srv$i curl -qsf --noproxy '*' -o /dev/null \
+            http://127.0.0.1/ && break
+        [ "$try" -lt 50 ] || die "HTTP server $i did not start:" \
+                                 "$(cat "$RUN/httpd$i.log")"
+        sleep 0.2
+    done
+done
 
-# flows BRIDGE MATCH: prints the flows of BRIDGE that MATCH selects and
-# checks that they have seen packets.
-flows () {
-    local out n
-    out=$(ovs-ofctl --names dump-flows "$1" "$2" |
-          sed 's/cookie=[^ ]* duration=[^ ]* table=0, //; s/idle_age=[^ ]* //')
-    echo "${out:-(no such flow)}" | sed "s/^ */    $1: /"
-    n=$(echo "$out" | sed -n 's/.*n_packets=\([0-9]*\),.*/\1/p' | head -n 1)
-    [ "${n:-0}" -gt 0 ] || fail "no packets on $1 flow $2"
-}
-# A revalidator round pushes the datapath flows' statistics to OpenFlow.
+# The network learns where each host is, as it would from normal traffic.
+for i in 1 2; do
+    eval rip4=\$RIP4_$i rip6=\$RIP6_$i
+    in_ns l3d-srv$i ping -q -c 1 -W 2 $CLI4 >/dev/null ||
+        fail "l3d-srv$i cannot ping the client"
+    in_ns l3d-srv$i ping -6 -q -c 1 -W 2 $CLI6 >/dev/null ||
+        fail "l3d-srv$i cannot ping the client over IPv6"
+done
+
+# --- The requests.  The client captures what comes back to it, to show
+# where each answer came from.
+ip netns exec l3d-client tcpdump -i l3d-cli-eth -nn --immediate-mode -U \
+    -w "$RUN/client.pcap" 'tcp src port 80' 2>"$RUN/tcpdump.log" &
+TCPDUMP=$!
+for try in $(seq 50); do
+    grep -q 'listening on' "$RUN/tcpdump.log" && break
+    [ "$try" -lt 50 ] || die "tcpdump did not start: $(cat "$RUN/tcpdump.log")"
+    sleep 0.1
+done
+
+declare -A WHO SAW PORT_VIP
+N=0 PORT=40001
+echo "== HTTP requests from l3d-client (curl), 4 per VIP =="
+for _ in 1 2 3 4; do
+    for vip in $VIP4A $VIP4B $VIP6; do
+        N=$((N + 1))
+        url=http://$vip/
+        case $vip in *:*) url="http://[$vip]/" ;; esac
+        if out=$(in_ns l3d-client curl -qsS --noproxy '*' --max-time 5 \
+                     --local-port $PORT "$url" 2>&1); then
+            read -r WHO[$PORT] SAW[$PORT] <<<"$out"
+        else
+            WHO[$PORT]=- SAW[$PORT]=-
+            fail "request $N to $vip: $out"
+        fi
+        PORT_VIP[$PORT]=$vip
+        PORT=$((PORT + 1))
+    done
+done
+sleep 0.5
+kill -INT $TCPDUMP; wait $TCPDUMP 2>/dev/null || true
+
+# The SYN-ACK of each connection, as the client received it: Ethernet
+# source, IP source, client port.
+in_ns l3d-client tcpdump -r "$RUN/client.pcap" -nn -e 2>/dev/null |
+    awk '/Flags \[S\.\]/ {
+        for (i = 1; i <= NF; i++) if ($i == ">") { src = $(i - 1); break }
+        for (j = i + 1; j <= NF; j++) if ($j == ">") { from = $(j - 1);
+                                                       to = $(j + 1) }
+        sub(/:$/, "", to)
+        n = split(from, f, "."); fport = f[n]; fip = substr(from, 1, length(from) - length(fport) - 1)
+        n = split(to, t, "."); tport = t[n]
+        print tport, fip, src
+    }' > "$RUN/synacks"
+
+printf '  %-2s %-29s %-7s %-20s %s\n' '#' URL server 'server saw dst' \
+    'answer (SYN-ACK) came from'
+declare -A ANSWERED
+N=0
+for port in $(seq 40001 $((PORT - 1))); do
+    N=$((N + 1))
+    vip=${PORT_VIP[$port]} who=${WHO[$port]} saw=${SAW[$port]}
+    read -r _ from mac < <(grep "^$port " "$RUN/synacks" || echo "- - -")
+    case $mac in
+        "$MAC_1") macwho=srv1 ;; "$MAC_2") macwho=srv2 ;; "$LB_MAC") macwho=LB ;;
+        *) macwho="?" ;;
+    esac
+    url=http://$vip/
+    case $vip in *:*) url="http://[$vip]/" ;; esac
+    printf '  %-2s %-29s %-7s %-20s %s, MAC %s (%s)\n' $N "$url" "$who" \
+        "$saw" "$from" "$mac" "$macwho"
+    [ "$saw" = "$vip" ] || fail "request $N: the server saw $saw, not $vip"
+    [ "$from" = "$vip" ] || fail "request $N: answer from $from, not $vip"
+    [ "$macwho" = "$who" ] ||
+        fail "request $N: answer from MAC $mac, not $who's own"
+    ANSWERED[$who]=1
+done
+for who in srv1 srv2; do
+    [ -n "${ANSWERED[$who]:-}" ] || fail "$who answered no request"
+done
+echo "  (each answer comes from the VIP, with the Ethernet address of the"
+echo "   server that answered: straight from the server, not via the LB)"
+
+# --- The counters.  A revalidator round pushes the datapath flows'
+# statistics to OpenFlow.
 ovs-appctl revalidator/wait
-dpflows=$(ovs-appctl dpctl/dump-flows --names)
-for fam in 4 6; do
-    echo "== IPv$fam evidence =="
-    echo "  OpenFlow flows (load balancer, then server):"
-    if [ $fam = 4 ]; then
-        flows l3d-lb "ip,nw_dst=$VIP4A"; flows l3d-lb "ip,nw_dst=$VIP4B"
-        flows l3d-srv ip; eth=0x0800
-    else
-        flows l3d-lb "ipv6,ipv6_dst=$VIP6"; flows l3d-srv ipv6; eth=0x86dd
-    fi
-    echo "  server-side datapath flows that rewrite the destination:"
-    # Set actions (or a native datapath action) on packets from the LB.
-    sel=$(echo "$dpflows" | grep -F "in_port($SRV_UP)" |
-          grep -F "eth_type($eth)" |
-          grep -E "set\(ipv$fam\(dst=|daddr_on_dscp" || true)
-    [ -n "$sel" ] && echo "$sel" | sed 's/^/    /' ||
-        fail "no IPv$fam datapath flow rewriting the destination on l3d-srv"
+echo "== Load balancer l3d-lb: OpenFlow counters =="
+ofctl15 dump-flows l3d-lb | awk '/priority=(100|90)/ {
+        for (i = 1; i <= NF; i++) {
+            if ($i ~ /^n_packets=/) p = $i
+            if ($i ~ /^priority=/) m = $i
+        }
+        sub(/,$/, "", p)
+        printf "  %-7s %-45s %s\n", (m ~ /=100/ ? "request" : "answer"),
+               m, p
+    }' | tee "$RUN/lb.counters"
+awk '$1 == "request" && $3 == "n_packets=0" { bad = 1 }
+     $1 == "answer" && $3 != "n_packets=0" { bad = 1 }
+     END { exit bad }' "$RUN/lb.counters" ||
+    fail "the load balancer's counters: requests must pass it, answers not"
+# Buckets are listed in order: the first is srv1's, the second srv2's.
+ofctl15 dump-group-stats l3d-lb | sed -n 's/^ *group_id=\([0-9]*\),.*bucket0:packet_count=\([0-9]*\),.*bucket1:packet_count=\([0-9]*\),.*/\1 \2 \3/p' |
+    sort | while read -r group n1 n2; do
+        printf '  select group %s (IPv%s): %s packets to srv1, %s to srv2\n' \
+            "$group" "$group" "$n1" "$n2"
+    done
+
+for i in 1 2; do
+    echo "== l3d-srv$i: ovs-l3dsr status =="
+    in_ns l3d-srv$i ovs-l3dsr -f "$RUN/dsr.conf" \
+        --state-file="$RUN/srv$i.state" status | sed 's/^/  /'
 done
 
-# --- Control: without set_daddr_on_dscp the server gets the packets with
-# the RIP as destination; it answers from the RIP, which the client rejects,
-# so the request must fail.  Purge the datapath flows so that no cached
-# megaflow still rewrites.
-echo "== Control: l3d-srv with only actions=normal =="
-ovs-ofctl del-flows l3d-srv
-ovs-ofctl add-flow l3d-srv priority=0,actions=normal
-ovs-appctl revalidator/purge >/dev/null
-CONTROL=0
-for vip in $VIP4A $VIP6; do
-    if get $vip 3; then fail "control request to $vip succeeded"
-    else CONTROL=$((CONTROL + 1)); fi
-done
-echo "== Server flows restored =="
-ovs-ofctl replace-flows l3d-srv "$RUN/srv.flows"
-ovs-appctl revalidator/purge >/dev/null
-for vip in $VIP4B $VIP6; do
-    if get $vip; then OK=$((OK + 1)); else BAD=$((BAD + 1)); fi
+for i in 1 2; do
+    echo "== l3d-srv$i: ovs-l3dsr stop =="
+    in_ns l3d-srv$i ovs-l3dsr --state-file="$RUN/srv$i.state" -v stop |
+        sed 's/^/  /' || fail "l3d-srv$i: ovs-l3dsr stop"
+    [ ! -e "$RUN/srv$i.state" ] || fail "l3d-srv$i: state file left"
 done
 
-[ $BAD -eq 0 ] || FAILS=("$BAD of $((OK + BAD)) requests failed" "${FAILS[@]}")
 if [ ${#FAILS[@]} -eq 0 ]; then
-    echo "demo: PASS ($OK requests ok," \
-         "$CONTROL control requests refused as expected)"
+    echo "demo: PASS ($N requests, each answered by a server straight from" \
+         "the VIP)"
 else
     echo "demo: FAIL ($(printf '%s\n' "${FAILS[@]}" | paste -sd ';' |
                         sed 's/;/; /g'))"

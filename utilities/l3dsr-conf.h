@@ -1,0 +1,87 @@
+/*
+ * Copyright (c) 2026 The ovs-l3dsr authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef L3DSR_CONF_H
+#define L3DSR_CONF_H 1
+
+/* ovs-l3dsr's configuration: the dsr.conf(5) format of dsrtools' dsrctl.
+ *
+ * Each line holds one entry, "VIP=DSCP" for L3DSR or "VIP" for L2DSR, or
+ * nothing.  VIP is an IPv4 address in dotted decimal or an IPv6 address in
+ * colon-separated hex (at most one "::", either case, no embedded IPv4).  DSCP
+ * is 0 to 63, in decimal (33), octal (041) or hex (0x21).  Spaces and tabs
+ * may appear anywhere except inside the VIP or the DSCP.  "#" starts a
+ * comment that runs to the end of the line.
+ *
+ * A malformed entry is reported and ignored.  An L3DSR entry whose DSCP is
+ * already the DSCP of another VIP of the same address family is a conflict,
+ * which makes the whole configuration invalid: the load balancer's marking
+ * would be ambiguous. */
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "svec.h"
+
+struct ds;
+
+/* One valid entry. */
+struct l3dsr_vip {
+    char *file;                 /* File name, as shown to the user. */
+    int line;                   /* Line number in 'file', from 1. */
+    char *text;                 /* "VIP=DSCP" as written, no blanks. */
+    struct in6_addr addr;       /* VIP; IPv4 as an IPv4-mapped address. */
+    int dscp;                   /* 0...63 for L3DSR, -1 for L2DSR. */
+};
+
+struct l3dsr_conf {
+    struct l3dsr_vip *vips;     /* Valid entries, in the order read. */
+    size_t n_vips, allocated_vips;
+
+    struct svec diags;          /* Messages, "FILE:LINE: ...", as found. */
+    size_t n_ignored;           /* Entries ignored: malformed or repeated. */
+    size_t n_conflicts;         /* DSCPs of a family with two VIPs. */
+    size_t n_unreadable;        /* Files or directories that can't be read. */
+};
+
+void l3dsr_conf_init(struct l3dsr_conf *);
+void l3dsr_conf_destroy(struct l3dsr_conf *);
+
+void l3dsr_conf_read_file(struct l3dsr_conf *, const char *file_name);
+void l3dsr_conf_read_dir(struct l3dsr_conf *, const char *dir_name);
+void l3dsr_conf_parse_line(struct l3dsr_conf *, const char *file_name,
+                           int line_number, const char *line);
+
+bool l3dsr_conf_is_valid(const struct l3dsr_conf *);
+bool l3dsr_conf_has_ipv4(const struct l3dsr_conf *);
+bool l3dsr_conf_has_l3(const struct l3dsr_conf *);
+bool l3dsr_conf_has_addr(const struct l3dsr_conf *, const struct in6_addr *);
+
+void l3dsr_vip_format(const struct l3dsr_vip *, struct ds *);
+
+static inline bool
+l3dsr_vip_is_ipv4(const struct l3dsr_vip *vip)
+{
+    return IN6_IS_ADDR_V4MAPPED(&vip->addr);
+}
+
+static inline bool
+l3dsr_vip_is_l3(const struct l3dsr_vip *vip)
+{
+    return vip->dscp >= 0;
+}
+
+#endif /* l3dsr-conf.h */

@@ -1,0 +1,408 @@
+/*
+ * Copyright (c) 2026 The ovs-l3dsr authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "l3dsr-flow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte-order.h"
+#include "dirs.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/vconn.h"
+#include "socket-util.h"
+#include "util.h"
+
+/* How long to wait for a bridge to accept the connection, in ms. */
+#define CONNECT_TIMEOUT 10000
+
+bool
+l3dsr_flow_is_owned(const struct l3dsr_flow *flow)
+{
+    return ntohll(flow->cookie) == L3DSR_COOKIE;
+}
+
+struct l3dsr_flow *
+l3dsr_flow_clone(const struct l3dsr_flow *flow)
+{
+    struct l3dsr_flow *clone = xmemdup(flow, sizeof *flow);
+    clone->ofpacts = xmemdup(flow->ofpacts, flow->ofpacts_len);
+    return clone;
+}
+
+void
+l3dsr_flow_destroy(struct l3dsr_flow *flow)
+{
+    if (flow) {
+        free(flow->ofpacts);
+        free(flow);
+    }
+}
+
+void
+l3dsr_flows_destroy(struct l3dsr_flow **flows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        l3dsr_flow_destroy(flows[i]);
+    }
+    free(flows);
+}
+
+/* Returns true if 'a' and 'b' are the same OpenFlow rule, i.e. an OFPFC_ADD
+ * of one replaces the other. */
+bool
+l3dsr_flow_same_rule(const struct l3dsr_flow *a, const struct l3dsr_flow *b)
+{
+    return (a->table_id == b->table_id
+            && a->priority == b->priority
+            && match_equal(&a->match, &b->match));
+}
+
+/* Returns true if 'a' and 'b' are the same rule with the same cookie and
+ * actions. */
+bool
+l3dsr_flow_equal(const struct l3dsr_flow *a, const struct l3dsr_flow *b)
+{
+    return (l3dsr_flow_same_rule(a, b)
+            && a->cookie == b->cookie
+            && ofpacts_equal(a->ofpacts, a->ofpacts_len,
+                             b->ofpacts, b->ofpacts_len));
+}
+
+/* Returns the first set_daddr_on_dscp action of 'flow', or NULL. */
+const struct ofpact_set_daddr_on_dscp *
+l3dsr_flow_get_map(const struct l3dsr_flow *flow)
+{
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH_FLATTENED (a, flow->ofpacts, flow->ofpacts_len) {
+        if (a->type == OFPACT_SET_DADDR_ON_DSCP) {
+            return ofpact_get_SET_DADDR_ON_DSCP(a);
+        }
+    }
+    return NULL;
+}
+
+/* Returns a malloc()'d message for OpenFlow error 'reply' from 'br'. */
+static char *
+reply_error(const struct l3dsr_bridge *br, const struct ofpbuf *reply)
+{
+    enum ofperr error = ofperr_decode_msg(reply->data, NULL);
+    return xasprintf("%s: the switch refused (%s)", br->name,
+                     error ? ofperr_to_string(error) : "unexpected reply");
+}
+
+/* Makes 'br' use a flow format that can match on cookies: OpenFlow 1.0
+ * needs Nicira extended match for that. */
+static char *
+set_protocol(struct l3dsr_bridge *br)
+{
+    enum ofputil_protocol want = (br->protocol == OFPUTIL_P_OF10_STD
+                                  ? OFPUTIL_P_OF10_NXM : br->protocol);
+
+    for (;;) {
+        struct ofpbuf *request, *reply;
+        enum ofputil_protocol next;
+        int error;
+
+        request = ofputil_encode_set_protocol(br->protocol, want, &next);
+        if (!request) {
+            return NULL;
+        }
+        error = vconn_transact_noreply(br->vconn, request, &reply);
+        if (error) {
+            return xasprintf("%s: OpenFlow error (%s)", br->name,
+                             ovs_strerror(error));
+        } else if (reply) {
+            char *msg = reply_error(br, reply);
+            ofpbuf_delete(reply);
+            return msg;
+        }
+        br->protocol = next;
+    }
+}
+
+/* Reads the bridge's port names and numbers into 'br->port_map', so that
+ * flows can name ports as ovs-ofctl does. */
+static char *
+read_ports(struct l3dsr_bridge *br)
+{
+    enum ofp_version version = vconn_get_version(br->vconn);
+    struct ovs_list requests, replies;
+    struct ofpbuf *reply;
+    char *msg = NULL;
+    int error;
+
+    ovs_list_init(&requests);
+    ovs_list_push_back(&requests,
+                       &ofputil_encode_port_desc_stats_request(
+                           version, OFPP_ANY)->list_node);
+    error = vconn_transact_multipart(br->vconn, &requests, &replies);
+    if (error) {
+        return xasprintf("%s: cannot read the ports (%s)", br->name,
+                         ovs_strerror(error));
+    }
+
+    LIST_FOR_EACH (reply, list_node, &replies) {
+        struct ofputil_phy_port pp;
+        enum ofptype type;
+
+        if (ofptype_pull(&type, reply)
+            || type != OFPTYPE_PORT_DESC_STATS_REPLY) {
+            msg = xasprintf("%s: bad reply to a port description request",
+                            br->name);
+            break;
+        }
+        while (!ofputil_pull_phy_port(version, reply, &pp)) {
+            ofputil_port_map_put(&br->port_map, pp.port_no, pp.name);
+        }
+    }
+    ofpbuf_list_delete(&replies);
+    return msg;
+}
+
+/* Connects to bridge 'name': either a bridge name, whose management socket
+ * is in the Open vSwitch run directory, or an OpenFlow connection method
+ * such as "unix:FILE" or "tcp:IP:PORT", as for ovs-ofctl.  Returns NULL and
+ * stores the connection in '*brp' if successful, otherwise a malloc()'d
+ * error message. */
+char *
+l3dsr_bridge_open(const char *name, struct l3dsr_bridge **brp)
+{
+    struct l3dsr_bridge *br = xzalloc(sizeof *br);
+    char *target;
+    char *msg;
+    int error;
+
+    *brp = NULL;
+    br->name = xstrdup(name);
+    ofputil_port_map_init(&br->port_map);
+    target = (strchr(name, ':')
+              ? xstrdup(name)
+              : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name));
+    error = vconn_open_block(target, OFPUTIL_DEFAULT_VERSIONS, DSCP_DEFAULT,
+                             CONNECT_TIMEOUT, &br->vconn);
+    if (error) {
+        msg = xasprintf("%s: cannot connect to %s (%s)%s", name, target,
+                        ovs_strerror(error),
+                        error == ENOENT || error == ECONNREFUSED
+                        ? ": is ovs-vswitchd running, and is there such a "
+                          "bridge?" : "");
+        free(target);
+        l3dsr_bridge_close(br);
+        return msg;
+    }
+    free(target);
+
+    br->protocol = ofputil_protocol_from_ofp_version(
+        vconn_get_version(br->vconn));
+    msg = set_protocol(br);
+    if (!msg) {
+        msg = read_ports(br);
+    }
+    if (msg) {
+        l3dsr_bridge_close(br);
+        return msg;
+    }
+    *brp = br;
+    return NULL;
+}
+
+void
+l3dsr_bridge_close(struct l3dsr_bridge *br)
+{
+    if (br) {
+        vconn_close(br->vconn);
+        ofputil_port_map_destroy(&br->port_map);
+        l3dsr_flows_destroy(br->flows, br->n_flows);
+        free(br->name);
+        free(br);
+    }
+}
+
+/* Orders flows by table, by descending priority, then by match, so that
+ * ovs-l3dsr lists and changes them in an order that does not depend on the
+ * switch. */
+static int
+compare_flows(const void *a_, const void *b_)
+{
+    const struct l3dsr_flow *a = *(struct l3dsr_flow *const *) a_;
+    const struct l3dsr_flow *b = *(struct l3dsr_flow *const *) b_;
+
+    if (a->table_id != b->table_id) {
+        return a->table_id < b->table_id ? -1 : 1;
+    } else if (a->priority != b->priority) {
+        return a->priority > b->priority ? -1 : 1;
+    }
+
+    char *sa = match_to_string(&a->match, NULL, OFP_DEFAULT_PRIORITY);
+    char *sb = match_to_string(&b->match, NULL, OFP_DEFAULT_PRIORITY);
+    int cmp = strcmp(sa, sb);
+    free(sa);
+    free(sb);
+    return cmp;
+}
+
+/* Reads every flow of 'br', in every table, into 'br->flows'.  Returns NULL
+ * if successful, otherwise a malloc()'d error message. */
+char *
+l3dsr_bridge_dump(struct l3dsr_bridge *br)
+{
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = false,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    struct ofputil_flow_stats *fses;
+    size_t n_fses;
+    int error;
+
+    l3dsr_flows_destroy(br->flows, br->n_flows);
+    br->flows = NULL;
+    br->n_flows = 0;
+    match_init_catchall(&fsr.match);
+    error = vconn_dump_flows(br->vconn, &fsr, br->protocol, &fses, &n_fses);
+    if (error) {
+        return xasprintf("%s: cannot read the flows (%s)", br->name,
+                         ovs_strerror(error));
+    }
+
+    struct l3dsr_flow **flows = xmalloc(n_fses * sizeof *flows);
+    for (size_t i = 0; i < n_fses; i++) {
+        const struct ofputil_flow_stats *fs = &fses[i];
+        struct l3dsr_flow *flow = xzalloc(sizeof *flow);
+
+        flow->table_id = fs->table_id;
+        flow->priority = fs->priority;
+        flow->match = fs->match;
+        flow->cookie = fs->cookie;
+        flow->ofpacts = CONST_CAST(struct ofpact *, fs->ofpacts);
+        flow->ofpacts_len = fs->ofpacts_len;
+        flow->n_packets = fs->packet_count;
+        flow->n_bytes = fs->byte_count;
+        flows[i] = flow;
+    }
+    free(fses);
+    qsort(flows, n_fses, sizeof *flows, compare_flows);
+    br->flows = flows;
+    br->n_flows = n_fses;
+    return NULL;
+}
+
+static char *
+flow_mod(struct l3dsr_bridge *br, const struct l3dsr_flow *flow,
+         uint16_t command)
+{
+    struct ofputil_flow_mod fm = {
+        .priority = flow->priority,
+        .table_id = flow->table_id,
+        .command = command,
+        .buffer_id = UINT32_MAX,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+    };
+    struct ofpbuf *request, *reply;
+    int error;
+
+    if (command == OFPFC_ADD) {
+        fm.new_cookie = flow->cookie;
+        fm.ofpacts = flow->ofpacts;
+        fm.ofpacts_len = flow->ofpacts_len;
+    } else {
+        fm.cookie = flow->cookie;
+        fm.cookie_mask = OVS_BE64_MAX;
+        fm.new_cookie = OVS_BE64_MAX;
+    }
+    minimatch_init(&fm.match, &flow->match);
+    request = ofputil_encode_flow_mod(&fm, br->protocol);
+    minimatch_destroy(&fm.match);
+
+    error = vconn_transact_noreply(br->vconn, request, &reply);
+    if (error) {
+        return xasprintf("%s: OpenFlow error (%s)", br->name,
+                         ovs_strerror(error));
+    } else if (reply) {
+        char *msg = reply_error(br, reply);
+        ofpbuf_delete(reply);
+        return msg;
+    }
+    return NULL;
+}
+
+/* Adds 'flow' to 'br', replacing the flow of the same rule, if any.
+ * Returns NULL if successful, otherwise a malloc()'d error message. */
+char *
+l3dsr_bridge_add_flow(struct l3dsr_bridge *br, const struct l3dsr_flow *flow)
+{
+    return flow_mod(br, flow, OFPFC_ADD);
+}
+
+/* Deletes from 'br' the flow of the rule of 'flow', if it has the cookie of
+ * 'flow'.  Returns NULL if successful, otherwise a malloc()'d error
+ * message. */
+char *
+l3dsr_bridge_del_flow(struct l3dsr_bridge *br, const struct l3dsr_flow *flow)
+{
+    return flow_mod(br, flow, OFPFC_DELETE_STRICT);
+}
+
+/* Checks that the actions of 'flow' suit its match, as the switch would.
+ * Returns NULL if so, otherwise a malloc()'d error message. */
+char *
+l3dsr_bridge_check_flow(const struct l3dsr_bridge *br,
+                        struct l3dsr_flow *flow)
+{
+    struct ofpact_check_params cp = {
+        .match = &flow->match,
+        .max_ports = OFPP_MAX,
+        .table_id = flow->table_id,
+        .n_tables = 255,
+    };
+    enum ofperr error = ofpacts_check(flow->ofpacts, flow->ofpacts_len, &cp);
+
+    if (!error && !(cp.usable_protocols & br->protocol)) {
+        return xasprintf("%s: the flow's actions cannot be expressed in "
+                         "the OpenFlow version of the connection", br->name);
+    }
+    return (error
+            ? xasprintf("%s: invalid flow (%s)", br->name,
+                        ofperr_to_string(error))
+            : NULL);
+}
+
+/* Appends 'flow' to 's' as ovs-ofctl writes it, with port names. */
+void
+l3dsr_bridge_format_flow(const struct l3dsr_bridge *br,
+                         const struct l3dsr_flow *flow, struct ds *s)
+{
+    struct ofpact_format_params fp = { .port_map = &br->port_map, .s = s };
+
+    if (flow->table_id) {
+        ds_put_format(s, "table=%"PRIu8", ", flow->table_id);
+    }
+    match_format(&flow->match, &br->port_map, s, flow->priority);
+    ds_put_cstr(s, " actions=");
+    ofpacts_format(flow->ofpacts, flow->ofpacts_len, &fp);
+}

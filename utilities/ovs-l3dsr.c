@@ -1,0 +1,718 @@
+/*
+ * Copyright (c) 2026 The ovs-l3dsr authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* ovs-l3dsr: the server side of L3DSR on an Open vSwitch bridge, configured
+ * from dsrtools' dsr.conf files, as dsrctl does with iptables.  See
+ * ovs-l3dsr(8). */
+
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "command-line.h"
+#include "dirs.h"
+#include "fatal-signal.h"
+#include "l3dsr-change.h"
+#include "l3dsr-conf.h"
+#include "l3dsr-flow.h"
+#include "l3dsr-host.h"
+#include "l3dsr-plan.h"
+#include "l3dsr-state.h"
+#include "l3dsr-status.h"
+#include "lockfile.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "util.h"
+
+/* Command-line options. */
+static bool show_all;                   /* -a: Also what is not configured. */
+static char *bridge_name;               /* -b: Bridge for the flows. */
+static char *conf_dir = "/etc/dsr.d";   /* -d: Configuration directory. */
+static char *conf_file;                 /* -f: Configuration file. */
+static bool dry_run;                    /* -n: Change nothing. */
+static bool verbose;                    /* -v: Print the changes. */
+static bool no_header;                  /* -x: No status header. */
+static char *state_file;                /* --state-file. */
+static struct l3dsr_flow_options flow_options = {
+    .priority = 40000,                  /* --priority. */
+    .then = "normal",                   /* --then. */
+    .in_port = NULL,                    /* --in-port. */
+};
+
+/* Everything one run of ovs-l3dsr knows. */
+struct ctx {
+    struct l3dsr_conf conf;
+    struct l3dsr_state state;           /* As the state file says. */
+    struct l3dsr_view view;             /* The host and its bridges. */
+    struct l3dsr_bridge *target;        /* Bridge for the flows, or NULL. */
+    struct svec unreachable;            /* Bridges that could not be read. */
+    struct lockfile *lock;
+};
+
+OVS_NO_RETURN static void usage(void);
+static void parse_options(int argc, char *argv[]);
+
+static void
+ctx_init(struct ctx *ctx)
+{
+    l3dsr_conf_init(&ctx->conf);
+    l3dsr_state_init(&ctx->state);
+    l3dsr_view_init(&ctx->view);
+    ctx->target = NULL;
+    svec_init(&ctx->unreachable);
+    ctx->lock = NULL;
+}
+
+static void
+ctx_destroy(struct ctx *ctx)
+{
+    l3dsr_conf_destroy(&ctx->conf);
+    l3dsr_state_destroy(&ctx->state);
+    l3dsr_view_destroy(&ctx->view);
+    svec_destroy(&ctx->unreachable);
+    lockfile_unlock(ctx->lock);
+}
+
+/* Returns the name of the configuration for messages: the file, or the
+ * pattern of the files read from the directory. */
+static char *
+conf_name(void)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (conf_file) {
+        ds_put_cstr(&s, conf_file);
+    } else {
+        ds_put_cstr(&s, conf_dir);
+        if (ds_last(&s) != '/') {
+            ds_put_char(&s, '/');
+        }
+        ds_put_cstr(&s, "*.conf");
+    }
+    return ds_steal_cstr(&s);
+}
+
+/* Reads the configuration into 'ctx->conf' and reports its problems.
+ * Returns true if it is valid. */
+static bool
+load_conf(struct ctx *ctx)
+{
+    struct l3dsr_conf *conf = &ctx->conf;
+
+    if (conf_file) {
+        l3dsr_conf_read_file(conf, conf_file);
+    } else {
+        l3dsr_conf_read_dir(conf, conf_dir);
+    }
+    fflush(stdout);
+    for (size_t i = 0; i < conf->diags.n; i++) {
+        fprintf(stderr, "%s\n", conf->diags.names[i]);
+    }
+    if (conf->n_conflicts) {
+        ovs_error(0, "%"PRIuSIZE" DSCP conflict%s: the configuration is "
+                  "invalid", conf->n_conflicts,
+                  conf->n_conflicts > 1 ? "s" : "");
+    } else if (!conf->n_unreadable && !conf->n_vips) {
+        char *name = conf_name();
+        ovs_error(0, "no valid entry in %s", name);
+        free(name);
+    }
+    return l3dsr_conf_is_valid(conf);
+}
+
+/* Reads the state file into 'ctx->state'.  Returns true if successful. */
+static bool
+load_state(struct ctx *ctx)
+{
+    char *error = l3dsr_state_read(state_file, &ctx->state);
+    if (error) {
+        ovs_error(0, "%s", error);
+        free(error);
+        return false;
+    }
+    return true;
+}
+
+/* Locks the state file against other runs of ovs-l3dsr that change the
+ * host.  Returns true if successful. */
+static bool
+lock_state(struct ctx *ctx)
+{
+    char *dir = dir_name(state_file);
+    int error;
+
+    if (mkdir(dir, 0755) && errno != EEXIST) {
+        ovs_error(errno, "%s: cannot create directory for the state file",
+                  dir);
+        free(dir);
+        return false;
+    }
+    free(dir);
+
+    error = lockfile_lock(state_file, &ctx->lock);
+    if (error) {
+        ovs_error(error, "%s: cannot lock the state file%s", state_file,
+                  error == EAGAIN ? " (is another ovs-l3dsr running?)" : "");
+        return false;
+    }
+    return true;
+}
+
+/* Connects to bridge 'name' and reads all of its flows.  Returns the bridge,
+ * or NULL after reporting the problem ('required') or noting the bridge as
+ * unreachable. */
+static struct l3dsr_bridge *
+open_bridge(struct ctx *ctx, const char *name, bool required)
+{
+    struct l3dsr_view *view = &ctx->view;
+    struct l3dsr_bridge *br;
+    char *error;
+
+    for (size_t i = 0; i < view->n_bridges; i++) {
+        if (!strcmp(view->bridges[i]->name, name)) {
+            return view->bridges[i];
+        }
+    }
+
+    error = l3dsr_bridge_open(name, &br);
+    if (!error) {
+        error = l3dsr_bridge_dump(br);
+        if (error) {
+            l3dsr_bridge_close(br);
+        }
+    }
+    if (error) {
+        if (required) {
+            ovs_error(0, "%s", error);
+        } else {
+            l3dsr_warn("%s", error);
+            svec_add(&ctx->unreachable, name);
+        }
+        free(error);
+        return NULL;
+    }
+
+    view->bridges = xrealloc(view->bridges,
+                             (view->n_bridges + 1) * sizeof *view->bridges);
+    view->bridges[view->n_bridges++] = br;
+    return br;
+}
+
+/* Opens the bridges that the state file says may hold flows of
+ * ovs-l3dsr. */
+static void
+open_old_bridges(struct ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->state.bridges.n; i++) {
+        open_bridge(ctx, ctx->state.bridges.names[i], false);
+    }
+}
+
+/* Reads the addresses on "lo" into 'ctx->view'.  Returns true if
+ * successful. */
+static bool
+read_lo(struct ctx *ctx)
+{
+    int error = l3dsr_lo_get_addrs(&ctx->view.lo);
+    if (error) {
+        ovs_error(error, "cannot read the addresses of lo");
+        return false;
+    }
+    return true;
+}
+
+/* Prints what 'plan' would do, for -n. */
+static void
+print_plan(const struct l3dsr_plan *plan)
+{
+    if (!plan->n) {
+        printf("nothing to change\n");
+    }
+    for (size_t i = 0; i < plan->n; i++) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+        l3dsr_change_format(&plan->changes[i], &s);
+        printf("would %s\n", ds_cstr(&s));
+        ds_destroy(&s);
+    }
+}
+
+/* Returns the value of the test hook OVS_L3DSR_FAIL_AT: N makes the Nth
+ * change of the run fail, as if the kernel or the switch had refused it. */
+static int
+get_fail_at(void)
+{
+    const char *s = getenv("OVS_L3DSR_FAIL_AT");
+    int n;
+
+    return s && str_to_int(s, 10, &n) && n > 0 ? n : 0;
+}
+
+static bool
+write_state(const struct l3dsr_state *state)
+{
+    char *error = l3dsr_state_write(state_file, state);
+    if (error) {
+        ovs_error(0, "%s", error);
+        free(error);
+        return false;
+    }
+    return true;
+}
+
+/* Carries out 'plan' for 'action'.  While the changes are made, the state
+ * file names everything that ovs-l3dsr may own; then 'after', or again what
+ * ovs-l3dsr owned before if the changes were rolled back.  Returns true if
+ * successful. */
+static bool
+run_plan(struct ctx *ctx, const char *action, const struct l3dsr_plan *plan,
+         const struct l3dsr_state *after)
+{
+    struct l3dsr_apply_options options = {
+        .verbose = verbose,
+        .fail_at = get_fail_at(),
+    };
+    struct l3dsr_state intent;
+    sigset_t block, prev;
+    bool rolled_back;
+    bool ok;
+
+    if (dry_run) {
+        print_plan(plan);
+        return true;
+    }
+    if (verbose && !plan->n) {
+        printf("nothing to change\n");
+    }
+
+    l3dsr_state_clone(&intent, &ctx->state);
+    l3dsr_state_union(&intent, after);
+    if (!write_state(&intent)) {
+        ovs_error(0, "%s failed: nothing changed", action);
+        l3dsr_state_destroy(&intent);
+        return false;
+    }
+
+    /* An interrupted run would leave a half-configured host. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &block, &prev);
+
+    ok = l3dsr_plan_apply(plan, &options, &rolled_back);
+    if (ok) {
+        ok = write_state(after);
+    } else if (rolled_back) {
+        write_state(&ctx->state);
+        ovs_error(0, "%s failed: rolled back, nothing changed", action);
+    } else {
+        ovs_error(0, "%s failed and could not be rolled back completely; "
+                  "%s lists what ovs-l3dsr may still own", action,
+                  state_file);
+    }
+
+    sigprocmask(SIG_SETMASK, &prev, NULL);
+    l3dsr_state_destroy(&intent);
+    return ok;
+}
+
+/* Reads everything that "start", "stop" or "restart" needs, and checks it,
+ * before anything changes.  Returns true if successful. */
+static bool
+prepare_change(struct ctx *ctx, const char *action, bool start,
+               struct l3dsr_flow *flows[2], size_t *n_flows)
+{
+    if (start && !load_conf(ctx)) {
+        ovs_error(0, "invalid configuration: nothing changed");
+        return false;
+    }
+    if (!dry_run && geteuid()) {
+        ovs_error(0, "%s: must run as root (-n shows what it would do)",
+                  action);
+        return false;
+    }
+    if ((!dry_run && !lock_state(ctx)) || !load_state(ctx) || !read_lo(ctx)) {
+        return false;
+    }
+
+    /* The bridge for the flows: -b, or the one used before. */
+    const char *target = bridge_name;
+    if (!target && ctx->state.bridges.n == 1) {
+        target = ctx->state.bridges.names[0];
+    }
+    if (target) {
+        ctx->target = open_bridge(ctx, target, start);
+        if (start && !ctx->target) {
+            return false;
+        }
+    } else if (start && l3dsr_conf_has_l3(&ctx->conf)) {
+        ovs_error(0, "L3DSR entries need a bridge for their flows: use "
+                  "-b BRIDGE");
+        return false;
+    }
+    open_old_bridges(ctx);
+
+    if (start) {
+        char *error = l3dsr_build_flows(&ctx->conf, ctx->target,
+                                        &flow_options, flows, n_flows);
+        if (error) {
+            ovs_error(0, "%s", error);
+            free(error);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* "start", "stop" and "restart".  "restart" is planned as a whole, the start
+ * on the host as the stop leaves it, and applied at once, so that a failure
+ * rolls back to the host as it was before the stop. */
+static int
+do_change(const char *action)
+{
+    bool stop = strcmp(action, "start");
+    bool start = strcmp(action, "stop");
+    struct l3dsr_flow *flows[2];
+    size_t n_flows = 0;
+    struct ctx ctx;
+    bool ok;
+
+    ctx_init(&ctx);
+    ok = prepare_change(&ctx, action, start, flows, &n_flows);
+    if (ok) {
+        struct l3dsr_plan_input in = {
+            .conf = &ctx.conf,
+            .view = &ctx.view,
+            .target = ctx.target,
+            .unreachable = &ctx.unreachable,
+        };
+        struct l3dsr_state mid, after;
+        struct l3dsr_plan plan;
+        char *error = NULL;
+
+        l3dsr_plan_init(&plan);
+        l3dsr_state_init(&mid);
+        l3dsr_state_init(&after);
+        if (stop) {
+            l3dsr_plan_stop(&in, &ctx.state, &plan, &mid);
+            l3dsr_plan_simulate(&plan, &ctx.view);
+        } else {
+            l3dsr_state_union(&mid, &ctx.state);
+        }
+        if (start) {
+            error = l3dsr_plan_start(&in, &mid, flows, n_flows, &plan,
+                                     &after);
+        } else {
+            l3dsr_state_union(&after, &mid);
+        }
+        if (error) {
+            ovs_error(0, "%s: nothing changed", error);
+            free(error);
+            ok = false;
+        } else {
+            ok = run_plan(&ctx, action, &plan, &after);
+        }
+        l3dsr_plan_destroy(&plan);
+        l3dsr_state_destroy(&mid);
+        l3dsr_state_destroy(&after);
+
+        /* A bridge that could not be reached may still hold flows. */
+        ok = ok && !(stop && !start && ctx.unreachable.n);
+    }
+
+    for (size_t i = 0; i < n_flows; i++) {
+        l3dsr_flow_destroy(flows[i]);
+    }
+    ctx_destroy(&ctx);
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* Reads the configuration, the state and what the host and the bridges hold
+ * now, for "status" and "check", into 'ctx' and 'in'.  Returns true if
+ * everything could be read. */
+static bool
+read_status(struct ctx *ctx, struct l3dsr_status_input *in)
+{
+    bool ok = load_conf(ctx);
+
+    ok = load_state(ctx) && ok;
+    ok = read_lo(ctx) && ok;
+    if (bridge_name) {
+        open_bridge(ctx, bridge_name, false);
+    } else {
+        open_old_bridges(ctx);
+    }
+
+    in->conf = &ctx->conf;
+    in->view = &ctx->view;
+    in->flows_unknown = ctx->unreachable.n || !ctx->view.n_bridges;
+    if (ok && !ctx->view.n_bridges && !ctx->unreachable.n
+        && l3dsr_conf_has_l3(&ctx->conf)) {
+        l3dsr_warn("no bridge known: flows not checked (use -b BRIDGE)");
+    }
+    return ok && !ctx->unreachable.n;
+}
+
+static int
+do_status(void)
+{
+    struct l3dsr_status_input in;
+    struct ctx ctx;
+    bool ok;
+
+    ctx_init(&ctx);
+    ok = read_status(&ctx, &in);
+    if (l3dsr_conf_is_valid(&ctx.conf) || show_all) {
+        ok = l3dsr_status_print(&in, show_all, !no_header) && ok;
+    }
+    ctx_destroy(&ctx);
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* "check": one line, and dsrctl's exit status: 0 if every configured DSR is
+ * started, 3 if some are (or none is configured), 1 if none is or the
+ * configuration is invalid. */
+static int
+do_check(void)
+{
+    struct l3dsr_status_input in;
+    struct ctx ctx;
+    int status;
+
+    ctx_init(&ctx);
+    read_status(&ctx, &in);
+    if (l3dsr_conf_is_valid(&ctx.conf)) {
+        struct ds line = DS_EMPTY_INITIALIZER;
+        status = l3dsr_check(&in, &line);
+        printf("%s\n", ds_cstr(&line));
+        ds_destroy(&line);
+    } else if (ctx.conf.n_conflicts || ctx.conf.n_unreadable) {
+        printf("DSR configuration error discovered (see ovs-l3dsr "
+               "show-config).\n");
+        status = 1;
+    } else {
+        printf("No configured DSRs found.\n");
+        status = 3;
+    }
+    ctx_destroy(&ctx);
+    return status;
+}
+
+/* "show-config": the entries as ovs-l3dsr reads them.  Exits with 0 if the
+ * configuration is clean, 1 if it is invalid, 2 if entries were ignored. */
+static int
+do_show_config(void)
+{
+    struct ctx ctx;
+    bool valid;
+
+    ctx_init(&ctx);
+    valid = load_conf(&ctx);
+    for (size_t i = 0; i < ctx.conf.n_vips; i++) {
+        const struct l3dsr_vip *vip = &ctx.conf.vips[i];
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        l3dsr_vip_format(vip, &s);
+        printf("%s:%d: %s %s\n", vip->file, vip->line,
+               l3dsr_vip_is_l3(vip) ? "L3DSR" : "L2DSR", ds_cstr(&s));
+        ds_destroy(&s);
+    }
+    int status = !valid ? 1 : ctx.conf.n_ignored ? 2 : 0;
+    ctx_destroy(&ctx);
+    return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+    int status;
+
+    set_program_name(argv[0]);
+    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_WARN);
+    parse_options(argc, argv);
+    fatal_ignore_sigpipe();
+
+    if (argc - optind != 1) {
+        ovs_fatal(0, "one action expected: start, stop, restart, status, "
+                  "check or show-config (use --help for help)");
+    }
+    const char *action = argv[optind];
+    if (!state_file) {
+        state_file = xasprintf("%s/ovs-l3dsr.state", ovs_rundir());
+    }
+
+    if (!strcmp(action, "start") || !strcmp(action, "stop")
+        || !strcmp(action, "restart")) {
+        status = do_change(action);
+    } else if (!strcmp(action, "status")) {
+        status = do_status();
+    } else if (!strcmp(action, "check")) {
+        status = do_check();
+    } else if (!strcmp(action, "show-config")) {
+        status = do_show_config();
+    } else {
+        ovs_fatal(0, "unknown action \"%s\" (use --help for help)", action);
+    }
+    return status;
+}
+
+static void
+parse_options(int argc, char *argv[])
+{
+    enum {
+        OPT_IN_PORT = UCHAR_MAX + 1,
+        OPT_PRIORITY,
+        OPT_THEN,
+        OPT_STATE_FILE,
+    };
+    static const struct option long_options[] = {
+        {"all", no_argument, NULL, 'a'},
+        {"bridge", required_argument, NULL, 'b'},
+        {"dir", required_argument, NULL, 'd'},
+        {"file", required_argument, NULL, 'f'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"no-header", no_argument, NULL, 'x'},
+        {"in-port", required_argument, NULL, OPT_IN_PORT},
+        {"priority", required_argument, NULL, OPT_PRIORITY},
+        {"then", required_argument, NULL, OPT_THEN},
+        {"state-file", required_argument, NULL, OPT_STATE_FILE},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
+
+    for (;;) {
+        int c = getopt_long(argc, argv, short_options, long_options, NULL);
+        if (c == -1) {
+            break;
+        }
+
+        switch (c) {
+        case 'a':
+            show_all = true;
+            break;
+
+        case 'b':
+            bridge_name = optarg;
+            break;
+
+        case 'd':
+            if (!*optarg) {
+                ovs_fatal(0, "-d: directory name expected");
+            }
+            conf_dir = optarg;
+            break;
+
+        case 'f':
+            conf_file = optarg;
+            break;
+
+        case 'n':
+            dry_run = true;
+            break;
+
+        case 'v':
+            verbose = true;
+            break;
+
+        case 'x':
+            no_header = true;
+            break;
+
+        case OPT_IN_PORT:
+            flow_options.in_port = optarg;
+            break;
+
+        case OPT_PRIORITY:
+            if (!str_to_int(optarg, 10, &flow_options.priority)
+                || flow_options.priority < 0
+                || flow_options.priority > UINT16_MAX) {
+                ovs_fatal(0, "--priority: \"%s\" is not a number between 0 "
+                          "and 65535", optarg);
+            }
+            break;
+
+        case OPT_THEN:
+            flow_options.then = optarg;
+            break;
+
+        case OPT_STATE_FILE:
+            state_file = optarg;
+            break;
+
+        case 'h':
+            usage();
+
+        case 'V':
+            ovs_print_version(0, 0);
+            exit(EXIT_SUCCESS);
+
+        case '?':
+            exit(EXIT_FAILURE);
+
+        default:
+            OVS_NOT_REACHED();
+        }
+    }
+    free(short_options);
+}
+
+static void
+usage(void)
+{
+    printf("%s: L3DSR and L2DSR on an Open vSwitch bridge, from dsr.conf "
+           "files\n"
+           "usage: %s [OPTIONS] ACTION\n"
+           "\nActions:\n"
+           "  start        add the VIPs to lo, set the ARP sysctls, add "
+           "the flows\n"
+           "  stop         undo exactly what start did\n"
+           "  restart      stop, then start\n"
+           "  status       show every VIP: alias, flow, counters\n"
+           "  check        one line; exit 0 all started, 3 some, 1 none\n"
+           "  show-config  show the entries as read, report problems\n"
+           "\nOptions:\n"
+           "  -a, --all              status: also show what is not "
+           "configured\n"
+           "  -b, --bridge=BRIDGE    bridge name or OpenFlow target "
+           "(unix:FILE)\n"
+           "  -d, --dir=DIR          read DIR/*.conf (default: /etc/dsr.d)\n"
+           "  -f, --file=FILE        read FILE only\n"
+           "  -n, --dry-run          print what would change, change "
+           "nothing\n"
+           "  -v, --verbose          print each change as it is made\n"
+           "  -x, --no-header        status: no header line\n"
+           "  --in-port=PORT         rewrite only packets received on PORT\n"
+           "  --priority=N           priority of the flows (default: 40000)\n"
+           "  --then=ACTIONS         actions after set_daddr_on_dscp "
+           "(default: normal)\n"
+           "  --state-file=FILE      state file (default: "
+           "%s/ovs-l3dsr.state)\n"
+           "  -h, --help             display this help message\n"
+           "  -V, --version          display version information\n",
+           program_name, program_name, ovs_rundir());
+    exit(EXIT_SUCCESS);
+}
