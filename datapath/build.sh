@@ -13,7 +13,7 @@
 # 3. The new sources (datapath/net/openvswitch/*.[ch]) and the Kbuild glue
 #    are copied in, and the module is built against
 #    /usr/src/linux-headers-ABI with the kernel's own build system.
-# 4. The result is checked (vermagic, the new action's symbols) and copied
+# 4. The result is checked (vermagic, the new actions' symbols) and copied
 #    to OUTDIR/openvswitch.ko; OUTDIR/abi holds "ABI VERSION".
 
 set -eu
@@ -93,8 +93,9 @@ case $vermagic in
     "$abi "*) ;;
     *) die "$ko has vermagic '$vermagic', not $abi" ;;
 esac
-nm "$ko" | grep -q ovs_daddr_on_dscp_execute \
-    || die "$ko lacks the set_daddr_on_dscp action"
+for sym in ovs_daddr_on_dscp_execute ovs_hmark_execute; do
+    nm "$ko" | grep -q "$sym" || die "$ko lacks $sym: a new action is missing"
+done
 
 cp "$ko" "$out/openvswitch.ko.tmp"
 mv "$out/openvswitch.ko.tmp" "$out/openvswitch.ko"

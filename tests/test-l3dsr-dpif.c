@@ -15,7 +15,8 @@
  */
 
 /* "ovstest test-l3dsr-dpif": sends flows with hand-made, possibly malformed
- * OVS_ACTION_ATTR_SET_DADDR_ON_DSCP attributes to a datapath, as raw netlink
+ * OVS_ACTION_ATTR_SET_DADDR_ON_DSCP and OVS_ACTION_ATTR_HMARK attributes to a
+ * datapath, as raw netlink
  * attributes that no parser would produce, and reports what the datapath
  * answers.  The kernel system tests use it to check that the Linux datapath
  * refuses every malformed form.
@@ -31,8 +32,10 @@
  *                        whose bitmaps are V4 and V6 and whose argument is
  *                        LEN bytes long, the bytes after the bitmaps being
  *                        just a pattern), "clone:V4:V6:LEN" (that attribute
- *                        inside clone()) or "odp:ACTIONS" (datapath actions
- *                        in text, without spaces)
+ *                        inside clone()), "hmark:LEN:MOD:FLAGS" (an hmark
+ *                        attribute of LEN bytes, with modulus MOD and flags
+ *                        FLAGS) or "odp:ACTIONS" (datapath actions in text,
+ *                        without spaces)
  *   fuzz DPIF N SEED     puts N flows with random set_daddr_on_dscp
  *                        attributes, alternately on an IPv4 and an IPv6 flow,
  *                        and checks that the datapath accepts exactly those
@@ -87,6 +90,27 @@ put_attr(struct ofpbuf *b, uint64_t v4, uint64_t v6, size_t len)
         arg[i] = i;
     }
     nl_msg_put_unspec(b, OVS_ACTION_ATTR_SET_DADDR_ON_DSCP, arg, len);
+    free(arg);
+}
+
+/* Appends to 'b' an OVS_ACTION_ATTR_HMARK attribute of 'len' bytes: a struct
+ * ovs_action_hmark that hashes everything, with 'modulus' and 'flags', cut
+ * short or followed by zeros. */
+static void
+put_hmark(struct ofpbuf *b, size_t len, uint32_t modulus, uint16_t flags)
+{
+    struct ovs_action_hmark hmark;
+    uint8_t *arg = xzalloc(MAX(len, sizeof hmark));
+
+    memset(&hmark, 0, sizeof hmark);
+    memset(&hmark.src_mask, 0xff, sizeof hmark.src_mask);
+    memset(&hmark.dst_mask, 0xff, sizeof hmark.dst_mask);
+    hmark.port_mask = OVS_BE32_MAX;
+    hmark.proto_mask = UINT16_MAX;
+    hmark.modulus = modulus;
+    hmark.flags = flags;
+    memcpy(arg, &hmark, sizeof hmark);
+    nl_msg_put_unspec(b, OVS_ACTION_ATTR_HMARK, arg, len);
     free(arg);
 }
 
@@ -147,7 +171,7 @@ put_token(struct ofpbuf *b, const char *token)
         return;
     }
 
-    /* "attr:V4:V6:LEN" or "clone:V4:V6:LEN". */
+    /* "attr:V4:V6:LEN", "clone:V4:V6:LEN" or "hmark:LEN:MOD:FLAGS". */
     char *copy = xstrdup(token);
     char *save_ptr = NULL;
     char *kind = strtok_r(copy, ":", &save_ptr);
@@ -156,6 +180,12 @@ put_token(struct ofpbuf *b, const char *token)
     char *len = strtok_r(NULL, ":", &save_ptr);
     bool clone = kind && !strcmp(kind, "clone");
 
+    if (len && !strcmp(kind, "hmark")) {
+        put_hmark(b, strtoul(v4, NULL, 0), strtoul(v6, NULL, 0),
+                  strtoul(len, NULL, 0));
+        free(copy);
+        return;
+    }
     if (!len || (!clone && strcmp(kind, "attr"))) {
         ovs_fatal(0, "%s: unknown action", token);
     }

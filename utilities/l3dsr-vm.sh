@@ -72,10 +72,14 @@ EOF
 # The kernel: Debian's package for the ABI, unpacked, with its module index.
 vmdir=${L3DSR_VM_DIR:-$srcdir/build/vm}/$abi
 root=$vmdir/root
+# make check-kernel starts two VMs at once: the first prepares the kernel
+# and the initramfs, the other waits for it.
+mkdir -p "$vmdir"
+exec 9> "$vmdir/.prepare.lock"
+flock 9
 if [ ! -f "$root/.l3dsr-ok" ]; then
     pkg=linux-image-${abi}
     deb=/var/cache/apt/archives/${pkg}_${version}_amd64.deb
-    mkdir -p "$vmdir"
     if [ ! -f "$deb" ]; then
         deb=$(ls "$vmdir"/${pkg}_*.deb 2>/dev/null | head -n 1) || true
     fi
@@ -177,6 +181,8 @@ EOF
     mv "$initrd.tmp" "$initrd"
     rm -rf "$tmp"
 fi
+flock -u 9
+exec 9>&-
 
 # The control share: the configuration and the command, and the status.
 ctl=$(mktemp -d "${TMPDIR:-/tmp}/l3dsr-vm.XXXXXX")
