@@ -18,8 +18,9 @@
     l3dsr-hmark.py packets [--ct] [--no-xlate-limits] [--seed=N] DST-MAC OUT.pcap
         Writes the test packets, as Ethernet frames to DST-MAC, to OUT.pcap
         and prints how many there are.
-    l3dsr-hmark.py send IFACE IN.pcap
-        Sends the frames of IN.pcap on IFACE, a few at a time.
+    l3dsr-hmark.py send [--interval=SECONDS] IFACE IN.pcap
+        Sends the frames of IN.pcap on IFACE, a few at a time, or one every
+        SECONDS.
     l3dsr-hmark.py count NFLOG.pcap
         Prints how many of the test's packets NFLOG.pcap holds.
     l3dsr-hmark.py check [--ct] [--no-xlate-limits] [--symmetric] NFLOG.pcap
@@ -34,8 +35,9 @@ How the marks are read out.  The frames go through an Open vSwitch bridge
 whose flows apply hmark(...) to pkt_mark and then copy pkt_mark into the
 lower 32 bits of the Ethernet source address (the upper 16 bits, 02:aa, tell
 the test's frames apart), and out to a veth whose peer is in a network
-namespace.  There, in the mangle table's PREROUTING chain, the kernel's
-HMARK target with the same options sets the packet's mark, and an NFLOG rule
+namespace.  There, in a chain that PREROUTING calls before the kernel
+reassembles fragments, the kernel's HMARK target with the same options sets
+the packet's mark, and an NFLOG rule
 sends each packet to a netlink group, from which tcpdump writes a pcap file
 of link type NFLOG.  Each NFLOG record carries the kernel's mark
 (NFULA_MARK, absent if zero), the MAC header as received (NFULA_HWHEADER,
@@ -55,302 +57,104 @@ handshakes and data, UDP, ICMP and ICMPv6 echo) in both directions.
 compute from a flow and that it cannot recognize either (docs/hmark.md,
 "Limitations"): IPv6 packets with an AH, IPv6 atomic fragments and L4
 headers cut short.  The datapath action computes their marks exactly.
+
+The packets are built with scapy (l3dsr_hmark_packets.py), or read from the
+cache that $L3DSR_HMARK_CACHE names, if set (see test_packets()).
 """
 
-import random
+import hashlib
+import os
+import pickle
 import struct
 import sys
-
-from scapy.all import (ICMP, IP, SCTP, TCP, UDP, Ether, ICMPv6DestUnreach,
-                       ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6TimeExceeded,
-                       IPOption_RR, IPv6, IPv6ExtHdrDestOpt,
-                       IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
-                       IPv6ExtHdrRouting, Raw, fragment, fragment6, rdpcap,
-                       sendp, wrpcap)
+import time
 
 SRC_MAC = "02:aa:00:00:00:00"
 MARKER = bytes.fromhex("02aa")
-
-PROTO_DCCP = 33
-PROTO_ESP = 50
-PROTO_AH = 51
-PROTO_GRE = 47
-PROTO_UDPLITE = 136
+GENERATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "l3dsr_hmark_packets.py")
 
 
-class Gen:
-    def __init__(self, family, seed):
-        self.family = family
-        self.rnd = random.Random(seed)
+def test_packets(args):
+    """Returns the test packets that 'args' ask for, as a list of (category,
+    IP packet as bytes, round, conversation key).  l3dsr_hmark_packets
+    builds them with scapy, unless the directory $L3DSR_HMARK_CACHE holds
+    them from an earlier run with the same options and generator: the
+    kernel tests, in a VM without KVM, find there those that the userspace
+    tests built natively."""
+    options = sorted(a for a in args
+                     if a in ("--ct", "--no-xlate-limits")
+                     or a.startswith("--seed="))
+    cache = os.environ.get("L3DSR_HMARK_CACHE")
+    if cache:
+        with open(GENERATOR, "rb") as f:
+            key = hashlib.sha256(repr(options).encode() + f.read())
+        path = os.path.join(cache, key.hexdigest()[:32] + ".pickle")
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                return pickle.load(f)
 
-    def addr(self, net):
-        r = self.rnd
-        if self.family == 4:
-            return "10.%d.%d.%d" % (net, r.randrange(256), r.randrange(1, 255))
-        return "fc00:%x:%x:%x:%x:%x:%x:%x" % (
-            net, r.randrange(3), r.randrange(65536), r.randrange(65536),
-            r.randrange(65536), r.randrange(65536), r.randrange(1, 65536))
+    sys.path.insert(0, os.path.dirname(GENERATOR))
+    import l3dsr_hmark_packets
+    packets = l3dsr_hmark_packets.packet_list(options)
 
-    def client(self):
-        return self.addr(1)
-
-    def server(self):
-        return self.addr(2)
-
-    def port(self):
-        return self.rnd.choice([80, 443, 53, 8080, self.rnd.randrange(1, 65536)])
-
-    def sport(self):
-        return self.rnd.randrange(1024, 65536)
-
-    def ip(self, src, dst, **kw):
-        if self.family == 4:
-            return IP(src=src, dst=dst, id=self.rnd.randrange(65536), **kw)
-        return IPv6(src=src, dst=dst, fl=self.rnd.randrange(1 << 20), **kw)
-
-    def ip_proto(self, src, dst, proto):
-        if self.family == 4:
-            return self.ip(src, dst, proto=proto)
-        return self.ip(src, dst, nh=proto)
-
-    def payload(self, n=None):
-        n = self.rnd.randrange(0, 40) if n is None else n
-        return Raw(bytes(self.rnd.randrange(256) for _ in range(n)))
-
-    def ah(self, nh, spi):
-        # Scapy's AH leaves the next header and length to the caller.
-        icv = bytes(self.rnd.randrange(256) for _ in range(12))
-        return Raw(struct.pack("!BBHII", nh, 4, 0, spi, 1) + icv)
+    if cache:
+        os.makedirs(cache, exist_ok=True)
+        with open(path + ".tmp", "wb") as f:
+            pickle.dump(packets, f)
+        os.replace(path + ".tmp", path)
+    return packets
 
 
-def gen_stateless(family, no_xlate_limits, seed):
-    """Returns a list of (category, IP packet)."""
-    g = Gen(family, seed * 1000 + 42 + family)
-    out = []
-    icmp_proto = 1 if family == 4 else 58
-
-    def add(cat, pkt):
-        out.append((cat, pkt))
-
-    # TCP, UDP and SCTP, each also in the reply direction.
-    for cat, n, l4 in (("tcp", 60, lambda s, d: TCP(sport=s, dport=d,
-                                                    flags="S")),
-                       ("udp", 50, lambda s, d: UDP(sport=s, dport=d)),
-                       ("sctp", 30, lambda s, d: SCTP(sport=s, dport=d))):
-        for _ in range(n):
-            c, s, sp, dp = g.client(), g.server(), g.sport(), g.port()
-            add(cat, g.ip(c, s) / l4(sp, dp) / g.payload())
-            add(cat + "-reply", g.ip(s, c) / l4(dp, sp) / g.payload())
-
-    # IPv4 options.
-    if family == 4:
-        for _ in range(10):
-            add("tcp-ipopts", IP(src=g.client(), dst=g.server(),
-                                 options=[IPOption_RR()])
-                / TCP(sport=g.sport(), dport=g.port()))
-
-    # IPv6 extension headers before the L4 header.
-    if family == 6:
-        for ext in (lambda: IPv6ExtHdrHopByHop(),
-                    lambda: IPv6ExtHdrDestOpt(),
-                    lambda: IPv6ExtHdrRouting(addresses=[], segleft=0),
-                    lambda: IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt()):
-            for _ in range(8):
-                l4 = (TCP(sport=g.sport(), dport=g.port())
-                      if g.rnd.random() < 0.5
-                      else UDP(sport=g.sport(), dport=g.port()))
-                add("ext-hdrs", IPv6(src=g.client(), dst=g.server())
-                    / ext() / l4 / g.payload())
-
-    # ESP and AH: the SPI takes the ports' place.
-    for _ in range(40):
-        spi = g.rnd.randrange(1, 1 << 32)
-        add("esp", g.ip_proto(g.client(), g.server(), PROTO_ESP)
-            / Raw(struct.pack("!II", spi, 1)) / g.payload(24))
-    if family == 4 or not no_xlate_limits:
-        for _ in range(40):
-            spi = g.rnd.randrange(1, 1 << 32)
-            inner = TCP(sport=g.sport(), dport=g.port())
-            add("ah", g.ip_proto(g.client(), g.server(), PROTO_AH)
-                / g.ah(6, spi) / inner)
-
-    # Protocols whose ports Open vSwitch does not parse, and one without.
-    for cat, proto, n in (("dccp", PROTO_DCCP, 10),
-                          ("udplite", PROTO_UDPLITE, 10),
-                          ("gre", PROTO_GRE, 10)):
-        for _ in range(n):
-            add(cat, g.ip_proto(g.client(), g.server(), proto)
-                / Raw(struct.pack("!HH", g.sport(), g.port()))
-                / g.payload(16))
-
-    # ICMP echo requests and replies.
-    for _ in range(30):
-        c, s, ident = g.client(), g.server(), g.rnd.randrange(65536)
-        if family == 4:
-            add("icmp-echo", IP(src=c, dst=s) / ICMP(type=8, id=ident)
-                / g.payload())
-            add("icmp-echo-reply", IP(src=s, dst=c) / ICMP(type=0, id=ident)
-                / g.payload())
-        else:
-            add("icmp-echo", IPv6(src=c, dst=s)
-                / ICMPv6EchoRequest(id=ident, data=bytes(g.payload())))
-            add("icmp-echo-reply", IPv6(src=s, dst=c)
-                / ICMPv6EchoReply(id=ident, data=bytes(g.payload())))
-
-    # ICMP errors about a packet from the client, sent back to the client by
-    # a router or the server: whole, cut after the ports, cut short inside
-    # the embedded IP header (which leaves the mark alone).
-    for i in range(48):
-        c, s, router = g.client(), g.server(), g.addr(3)
-        if i % 2:
-            inner = g.ip(c, s) / TCP(sport=g.sport(), dport=g.port())
-        else:
-            inner = g.ip(c, s) / UDP(sport=g.sport(), dport=g.port())
-        raw = bytes(inner)
-        hlen = 20 if family == 4 else 40
-        cut = (len(raw), hlen + 8, hlen - 4)[i % 3]
-        cat = ("icmp-error", "icmp-error", "icmp-error-short")[i % 3]
-        src = router if i % 4 < 2 else s
-        if family == 4:
-            icmp = ICMP(type=(3, 11, 12, 4, 5)[i % 5], code=1)
-            add(cat, IP(src=src, dst=c) / icmp / Raw(raw[:cut]))
-        else:
-            icmp = (ICMPv6DestUnreach(code=4) if i % 2
-                    else ICMPv6TimeExceeded())
-            add(cat, IPv6(src=src, dst=c) / icmp / Raw(raw[:cut]))
-
-    # Fragments: the first and the later ones.  The ICMP echoes' later
-    # fragments hold payload that the kernel reads as an ICMP header.
-    for i in range(24):
-        c, s = g.client(), g.server()
-        l4 = (TCP(sport=g.sport(), dport=g.port()),
-              UDP(sport=g.sport(), dport=g.port()),
-              ICMP(type=8, id=i) if family == 4
-              else ICMPv6EchoRequest(id=i))[i % 3]
-        data = bytes([(3, 11, 12, 8, 0)[i % 5]]) * 88
-        if family == 4:
-            frags = fragment(IP(src=c, dst=s, id=g.rnd.randrange(65536))
-                             / l4 / Raw(data), fragsize=40)
-        else:
-            frags = fragment6(IPv6(src=c, dst=s)
-                              / IPv6ExtHdrFragment(id=g.rnd.randrange(1 << 32))
-                              / l4 / Raw(data), 96)
-        for j, f in enumerate(frags):
-            add("frag-first" if j == 0 else "frag-later",
-                f if family == 4 else IPv6(bytes(f)))
-
-    if not no_xlate_limits:
-        # Headers cut short after 4 bytes of ports.
-        for _ in range(6):
-            add("l4-short", g.ip_proto(g.client(), g.server(), 6)
-                / Raw(struct.pack("!HH", g.sport(), g.port())))
-        if family == 6:
-            # Atomic fragments: a fragment header, but not fragmented.
-            for _ in range(6):
-                add("frag-atomic", IPv6(src=g.client(), dst=g.server())
-                    / IPv6ExtHdrFragment(offset=0, m=0, id=1)
-                    / TCP(sport=g.sport(), dport=g.port()))
-    return out
-
-
-def gen_ct(family, seed):
-    """Conversations for conntrack, both directions, as a list of
-    (category, IP packet, round): the packets of round N are sent well
-    after those of round N - 1, so that no conversation's packets overtake
-    each other, which would make them invalid for conntrack."""
-    g = Gen(family, seed * 1000 + 43 + family)
-    convs = []
-
-    for _ in range(40):
-        c, s, sp, dp = g.client(), g.server(), g.sport(), g.port()
-        cs = g.rnd.randrange(1 << 32)
-        ss = g.rnd.randrange(1 << 32)
-        convs.append([
-            ("tcp", g.ip(c, s) / TCP(sport=sp, dport=dp, flags="S", seq=cs)),
-            ("tcp-reply", g.ip(s, c) / TCP(sport=dp, dport=sp, flags="SA",
-                                           seq=ss, ack=cs + 1)),
-            ("tcp", g.ip(c, s) / TCP(sport=sp, dport=dp, flags="A",
-                                     seq=cs + 1, ack=ss + 1)),
-            ("tcp", g.ip(c, s) / TCP(sport=sp, dport=dp, flags="PA",
-                                     seq=cs + 1, ack=ss + 1)
-             / Raw(b"hello")),
-            ("tcp-reply", g.ip(s, c) / TCP(sport=dp, dport=sp, flags="PA",
-                                           seq=ss + 1, ack=cs + 6)
-             / Raw(b"world!"))])
-    for _ in range(40):
-        c, s, sp, dp = g.client(), g.server(), g.sport(), g.port()
-        convs.append([
-            ("udp", g.ip(c, s) / UDP(sport=sp, dport=dp) / g.payload()),
-            ("udp-reply", g.ip(s, c) / UDP(sport=dp, dport=sp)
-             / g.payload()),
-            ("udp", g.ip(c, s) / UDP(sport=sp, dport=dp) / g.payload())])
-    for _ in range(30):
-        c, s, ident = g.client(), g.server(), g.rnd.randrange(65536)
-        if family == 4:
-            convs.append([
-                ("icmp-echo", IP(src=c, dst=s) / ICMP(type=8, id=ident,
-                                                      seq=1)),
-                ("icmp-echo-reply", IP(src=s, dst=c) / ICMP(type=0, id=ident,
-                                                            seq=1))])
-        else:
-            convs.append([
-                ("icmp-echo", IPv6(src=c, dst=s)
-                 / ICMPv6EchoRequest(id=ident, seq=1)),
-                ("icmp-echo-reply", IPv6(src=s, dst=c)
-                 / ICMPv6EchoReply(id=ident, seq=1))])
-
-    out = []
-    for r in range(max(len(conv) for conv in convs)):
-        out += [(cat, pkt, r) for conv in convs if r < len(conv)
-                for cat, pkt in [conv[r]]]
-    return out
-
-
-def generate(args):
-    """Returns the (category, IP packet, round) list that 'args' ask
-    for."""
-    seed = 0
-    for arg in args:
-        if arg.startswith("--seed="):
-            seed = int(arg[7:])
-    pkts = []
-    for family in (4, 6):
-        if "--ct" in args:
-            pkts += [("IPv%d %s" % (family, cat), pkt, r)
-                     for cat, pkt, r in gen_ct(family, seed)]
-        else:
-            pkts += [("IPv%d %s" % (family, cat), pkt, 0)
-                     for cat, pkt in gen_stateless(
-                         family, "--no-xlate-limits" in args, seed)]
-    return sorted(pkts, key=lambda p: p[2])
+def read_pcap(path):
+    """Yields (link type, seconds of the timestamp, data) for each record of
+    the pcap file 'path'."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack("<I", data[:4])
+    endian = "<" if magic == 0xa1b2c3d4 else ">"
+    linktype, = struct.unpack(endian + "I", data[20:24])
+    ofs = 24
+    while ofs + 16 <= len(data):
+        sec, _, caplen, _ = struct.unpack(endian + "IIII", data[ofs:ofs + 16])
+        yield linktype, sec, data[ofs + 16:ofs + 16 + caplen]
+        ofs += 16 + caplen
 
 
 def cmd_packets(args):
     dst_mac, out_file = [a for a in args if not a.startswith("--")]
-    frames = []
-    for _, pkt, r in generate(args):
-        frame = Ether(src=SRC_MAC, dst=dst_mac) / pkt
-        frame.time = r          # The round, see gen_ct().
-        frames.append(frame)
-    wrpcap(out_file, frames)
-    print(len(frames))
+    eth = bytes.fromhex(dst_mac.replace(":", "") + SRC_MAC.replace(":", ""))
+    with open(out_file, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        packets = test_packets(args)
+        for _, payload, r, _ in packets:
+            frame = eth + (b"\x08\x00" if payload[0] >> 4 == 4
+                           else b"\x86\xdd") + payload
+            # The timestamp holds the round, see gen_ct().
+            f.write(struct.pack("<IIII", r, 0, len(frame), len(frame)))
+            f.write(frame)
+    print(len(packets))
     return 0
 
 
 def cmd_send(args):
     import socket
-    import time
 
-    iface, in_file = args
+    interval = None
+    for arg in [a for a in args if a.startswith("--interval=")]:
+        interval = float(arg[11:])
+    iface, in_file = [a for a in args if not a.startswith("--")]
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     sock.bind((iface, 0))
     last_round = 0
-    for i, frame in enumerate(rdpcap(in_file)):
-        if frame.time != last_round:
-            last_round = frame.time
+    for i, (_, r, frame) in enumerate(read_pcap(in_file)):
+        if r != last_round:
+            last_round = r
             time.sleep(0.2)
-        sock.send(bytes(frame))
-        if i % 8 == 7:
+        sock.send(frame)
+        if interval is not None:
+            time.sleep(interval)
+        elif i % 8 == 7:
             time.sleep(0.004)
     sock.close()
     return 0
@@ -358,17 +162,8 @@ def cmd_send(args):
 
 def read_nflog(path):
     """Yields the TLVs of each record of an NFLOG pcap file, as a dict."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic, = struct.unpack("<I", data[:4])
-    endian = "<" if magic == 0xa1b2c3d4 else ">"
-    linktype, = struct.unpack(endian + "I", data[20:24])
-    assert linktype == 239, "not an NFLOG capture"
-    ofs = 24
-    while ofs + 16 <= len(data):
-        _, _, caplen, _ = struct.unpack(endian + "IIII", data[ofs:ofs + 16])
-        rec = data[ofs + 16:ofs + 16 + caplen]
-        ofs += 16 + caplen
+    for linktype, _, rec in read_pcap(path):
+        assert linktype == 239, "not an NFLOG capture"
         tlvs = {}
         p = 4
         while p + 4 <= len(rec):
@@ -404,32 +199,16 @@ def cmd_count(args):
     return 0
 
 
-def conversation(payload):
-    """Returns a key that the packets of one conversation share, in both
-    directions, or None for packets that are not part of one."""
-    pkt = IP(payload) if payload[0] >> 4 == 4 else IPv6(payload)
-    if pkt.haslayer("IPerror") or pkt.haslayer("IPerror6"):
-        return None
-    ends = (pkt.src, pkt.dst)
-    for layer in (TCP, UDP, SCTP):
-        if layer in pkt:
-            l4 = pkt[layer]
-            return (layer.__name__, frozenset(((ends[0], l4.sport),
-                                               (ends[1], l4.dport))))
-    for layer in (ICMP, ICMPv6EchoRequest, ICMPv6EchoReply):
-        if layer in pkt and (layer != ICMP or pkt[ICMP].type in (0, 8)):
-            return ("echo", frozenset(ends), pkt[layer].id)
-    return None
-
-
 def cmd_check(args):
     symmetric = "--symmetric" in args
     path, = [a for a in args if not a.startswith("--")]
 
     # What was sent, by IP packet.
     sent = {}
-    for cat, pkt, _ in generate(args):
-        sent.setdefault(bytes(pkt), []).append(cat)
+    conversations = {}
+    for cat, payload, _, key in test_packets(args):
+        sent.setdefault(payload, []).append(cat)
+        conversations[payload] = key
     n_sent = sum(len(cats) for cats in sent.values())
 
     stats = {}
@@ -451,7 +230,7 @@ def cmd_check(args):
             sys.stderr.write("mismatch: %s: kernel %#x, Open vSwitch %#x: "
                              "%s\n" % (cat, kernel_mark, ovs_mark,
                                         payload.hex()))
-        key = conversation(payload) if symmetric else None
+        key = conversations[payload] if symmetric else None
         if key is not None:
             ends, marks = groups.setdefault(key, (set(), set()))
             ends.add(payload[12:16] if payload[0] >> 4 == 4

@@ -20,6 +20,7 @@ SYSTEM_KMOD_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
 
 EXTRA_DIST += \
 	tests/l3dsr-hmark.py \
+	tests/l3dsr_hmark_packets.py \
 	tests/l3dsr-pkt.py
 
 # test-l3dsr-dpif sends hand-made datapath attributes to the kernel, for

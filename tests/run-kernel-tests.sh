@@ -146,7 +146,7 @@ for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
     : > "$log"
     (cd "$ovsdir" && exec "$srcdir/utilities/l3dsr-vm.sh" $module \
          --share "$ovsdir" --timeout 900 -- \
-         env L3DSR_KMOD=$run bash "$here/run-kernel-tests.sh" --in-vm \
+         env L3DSR_KMOD=$run L3DSR_HMARK_CACHE="$ovsdir/tests/hmark-cache" bash "$here/run-kernel-tests.sh" --in-vm \
          "$ovsdir" "$run" $numbers ${TESTSUITEFLAGS:-}) > "$log" 2>&1 &
     pids="$pids $!"
     eval "pid_$run=\$!"

@@ -14,7 +14,7 @@ PACKAGES="
     openvswitch-source
     python3 python3-scapy python3-sortedcontainers
     iproute2 iputils-ping ethtool net-tools procps psmisc tcpdump wget curl
-    netcat-openbsd valgrind iptables
+    netcat-openbsd valgrind iptables nftables
     linux-source-6.1 linux-headers-amd64 kmod
     qemu-system-x86 busybox-static cpio
 "

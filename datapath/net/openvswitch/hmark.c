@@ -32,6 +32,8 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 
 #include "datapath.h"
 #include "flow.h"
@@ -84,18 +86,60 @@ static void hmark_read_ports(const struct sk_buff *skb, unsigned int thoff,
 	t->ports = hmark_order_ports(ports, arg);
 }
 
-static int hmark_ct_tuple(const struct sk_buff *skb, struct hmark_tuple *t,
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+/* Returns, with a reference, the conntrack entry of a packet that lost it on
+ * its way through userspace (an upcall) although its flow key says that a ct
+ * action tracked it.  The ct action finds such entries again in the same way
+ * (ovs_ct_executed()).
+ */
+static struct nf_conn *hmark_ct_find(struct net *net,
+				     const struct sk_buff *skb,
+				     const struct sw_flow_key *key)
+{
+	struct nf_conntrack_tuple tuple, inverse;
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_zone zone;
+	u16 l3num;
+
+	if (!(key->ct_state & OVS_CS_F_TRACKED) ||
+	    key->ct_state & OVS_CS_F_INVALID)
+		return NULL;
+
+	l3num = key->eth.type == htons(ETH_P_IP) ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb), l3num, net,
+			       &tuple))
+		return NULL;
+
+	/* After NAT, the packet's tuple is the inverse of the entry's. */
+	if (key->ct_state & OVS_CS_F_NAT_MASK) {
+		if (!nf_ct_invert_tuple(&inverse, &tuple))
+			return NULL;
+		tuple = inverse;
+	}
+
+	nf_ct_zone_init(&zone, key->ct_zone, NF_CT_DEFAULT_ZONE_DIR, 0);
+	h = nf_conntrack_find_get(net, &zone, &tuple);
+	return h ? nf_ct_tuplehash_to_ctrack(h) : NULL;
+}
+#endif
+
+static int hmark_ct_tuple(struct net *net, const struct sk_buff *skb,
+			  const struct sw_flow_key *key, struct hmark_tuple *t,
 			  const struct ovs_action_hmark *arg)
 {
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	const struct nf_conntrack_tuple *orig, *reply;
 	enum ip_conntrack_info ctinfo;
-	const struct nf_conn *ct;
+	struct nf_conn *ct, *found = NULL;
 	int family;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct)
-		return -ENOENT;
+	if (!ct) {
+		found = hmark_ct_find(net, skb, key);
+		if (!found)
+			return -ENOENT;
+		ct = found;
+	}
 
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
@@ -113,6 +157,8 @@ static int hmark_ct_tuple(const struct sk_buff *skb, struct hmark_tuple *t,
 
 		t->ports = hmark_order_ports(htonl(ports), arg);
 	}
+	if (found)
+		nf_ct_put(found);
 	return 0;
 #else
 	return -ENOENT;
@@ -251,21 +297,23 @@ int ovs_hmark_validate(const struct nlattr *attr, bool log)
 	return 0;
 }
 
-int ovs_hmark_execute(struct sk_buff *skb, struct sw_flow_key *key,
-		      const struct nlattr *attr)
+int ovs_hmark_execute(struct net *net, struct sk_buff *skb,
+		      struct sw_flow_key *key, const struct nlattr *attr)
 {
 	const struct ovs_action_hmark *arg = nla_data(attr);
 	struct hmark_tuple t = {};
 	int err;
 
 	/* Like xt_HMARK, leave the mark alone where there is nothing to hash:
-	 * not IP, no conntrack entry, an ICMP error's inner header cut short.
+	 * not IP, no conntrack entry (for a packet that came back from
+	 * userspace: none that its tuple finds), an ICMP error's inner header
+	 * cut short.
 	 */
 	if (key->eth.type != htons(ETH_P_IP) &&
 	    key->eth.type != htons(ETH_P_IPV6))
 		return 0;
 	if (arg->flags & OVS_HMARK_F_CT)
-		err = hmark_ct_tuple(skb, &t, arg);
+		err = hmark_ct_tuple(net, skb, key, &t, arg);
 	else if (key->eth.type == htons(ETH_P_IP))
 		err = hmark_ipv4_tuple(skb, &t, arg);
 	else
