@@ -8,4 +8,6 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/odp-daddr-on-dscp.c \
 	lib/odp-daddr-on-dscp.h \
 	lib/odp-hmark.c \
-	lib/odp-hmark.h
+	lib/odp-hmark.h \
+	lib/odp-l3dsr-probe.c \
+	lib/odp-l3dsr-probe.h

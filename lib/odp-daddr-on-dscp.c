@@ -27,6 +27,7 @@
 #include "dpif.h"
 #include "flow.h"
 #include "netlink.h"
+#include "odp-l3dsr-probe.h"
 #include "odp-util.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
@@ -469,21 +470,8 @@ bool
 odp_daddr_on_dscp_probe(struct dpif *dpif)
 {
     struct ofpact_set_daddr_on_dscp a;
-    struct odputil_keybuf keybuf;
-    struct ofpbuf actions, key;
-    struct flow flow;
+    struct ofpbuf actions;
     bool supported;
-
-    /* The action only makes sense for IP flows, and a datapath may refuse
-     * it for anything else. */
-    memset(&flow, 0, sizeof flow);
-    flow.dl_type = htons(ETH_TYPE_IP);
-    struct odp_flow_key_parms odp_parms = {
-        .flow = &flow,
-        .probe = true,
-    };
-    ofpbuf_use_stack(&key, &keybuf, sizeof keybuf);
-    odp_flow_key_from_flow(&odp_parms, &key);
 
     memset(&a, 0, sizeof a);
     a.ipv4_dscps = 1;
@@ -491,8 +479,8 @@ odp_daddr_on_dscp_probe(struct dpif *dpif)
     ofpbuf_init(&actions, 64);
     odp_daddr_on_dscp_put(&a, &actions);
 
-    supported = dpif_probe_feature(dpif, "set_daddr_on_dscp", &key, &actions,
-                                   NULL);
+    supported = odp_l3dsr_probe_ipv4_action(dpif, "set_daddr_on_dscp",
+                                            &actions);
     ofpbuf_uninit(&actions);
     return supported;
 }

@@ -26,6 +26,7 @@
 #include "flow.h"
 #include "hmark.h"
 #include "netlink.h"
+#include "odp-l3dsr-probe.h"
 #include "odp-util.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
@@ -204,22 +205,9 @@ odp_hmark_execute(struct dp_packet_batch *batch, const struct nlattr *a)
 bool
 odp_hmark_probe(struct dpif *dpif)
 {
-    struct odputil_keybuf keybuf;
     struct ovs_action_hmark p;
-    struct ofpbuf actions, key;
-    struct flow flow;
+    struct ofpbuf actions;
     bool supported;
-
-    /* The action only makes sense for IP flows, and a datapath may refuse
-     * it for anything else. */
-    memset(&flow, 0, sizeof flow);
-    flow.dl_type = htons(ETH_TYPE_IP);
-    struct odp_flow_key_parms odp_parms = {
-        .flow = &flow,
-        .probe = true,
-    };
-    ofpbuf_use_stack(&key, &keybuf, sizeof keybuf);
-    odp_flow_key_from_flow(&odp_parms, &key);
 
     memset(&p, 0, sizeof p);
     memset(&p.src_mask, 0xff, sizeof p.src_mask);
@@ -230,7 +218,7 @@ odp_hmark_probe(struct dpif *dpif)
     ofpbuf_init(&actions, 64);
     nl_msg_put_unspec(&actions, OVS_ACTION_ATTR_HMARK, &p, sizeof p);
 
-    supported = dpif_probe_feature(dpif, "hmark", &key, &actions, NULL);
+    supported = odp_l3dsr_probe_ipv4_action(dpif, "hmark", &actions);
     ofpbuf_uninit(&actions);
     return supported;
 }

@@ -37,9 +37,8 @@ lower 32 bits of the Ethernet source address (the upper 16 bits, 02:aa, tell
 the test's frames apart), and out to a veth whose peer is in a network
 namespace.  There, in a chain that PREROUTING calls before the kernel
 reassembles fragments, the kernel's HMARK target with the same options sets
-the packet's mark, and an NFLOG rule
-sends each packet to a netlink group, from which tcpdump writes a pcap file
-of link type NFLOG.  Each NFLOG record carries the kernel's mark
+the packet's mark, and an NFLOG rule sends each packet to a netlink group,
+from which tcpdump writes a pcap file of link type NFLOG.  Each NFLOG record carries the kernel's mark
 (NFULA_MARK, absent if zero), the MAC header as received (NFULA_HWHEADER,
 with Open vSwitch's mark in the source address) and the IP packet
 (NFULA_PAYLOAD).  So one record holds both marks of the same packet, and
@@ -99,10 +98,12 @@ def test_packets(args):
     packets = l3dsr_hmark_packets.packet_list(options)
 
     if cache:
+        # Tests that run in parallel may build the same packets at once.
         os.makedirs(cache, exist_ok=True)
-        with open(path + ".tmp", "wb") as f:
+        tmp = "%s.%d.tmp" % (path, os.getpid())
+        with open(tmp, "wb") as f:
             pickle.dump(packets, f)
-        os.replace(path + ".tmp", path)
+        os.replace(tmp, path)
     return packets
 
 
