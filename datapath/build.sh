@@ -18,6 +18,10 @@
 
 set -eu
 
+# The kernel's build system is a make of its own, not a sub-make of the
+# top-level one (whose flags would make it print "Entering directory").
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 die () {
     echo "datapath-build: $*" >&2
     exit 1
@@ -52,7 +56,8 @@ if [ "$(cat "$tree/.l3dsr-key" 2>/dev/null)" != "$key" ]; then
     # The headers must describe the same kernel as the source.
     src_kv=$(sed -n -e 's/^VERSION = //p' -e 's/^PATCHLEVEL = //p' \
                  -e 's/^SUBLEVEL = //p' "$tree.tmp/Makefile" | paste -sd.)
-    hdr_kv=$(make -s -C "$headers" kernelversion 2>/dev/null) || hdr_kv=
+    hdr_kv=$(make -s --no-print-directory -C "$headers" kernelversion \
+                 2>/dev/null) || hdr_kv=
     if [ -z "$src_kv" ] || [ "$src_kv" != "$hdr_kv" ]; then
         die "headers and source disagree: $tarball is ${src_kv:-unknown}, $headers is ${hdr_kv:-unknown}"
     fi
