@@ -70,7 +70,7 @@ echo "run-testsuites: $tier: $(echo $numbers | wc -w) tests from:" $files
 jobs=$(nproc 2>/dev/null || echo 2)
 # The hmark tests' packets, built once with scapy and then reused by the
 # kernel tier (tests/l3dsr-hmark.py).
-L3DSR_HMARK_CACHE=$(cd "$ovsdir" && pwd)/tests/hmark-cache
+L3DSR_HMARK_CACHE=$PWD/tests/hmark-cache
 export L3DSR_HMARK_CACHE
 if [ -n "${TESTSUITEFLAGS:-}" ]; then
     echo "run-testsuites: TESTSUITEFLAGS replaces the selection"
