@@ -157,7 +157,9 @@ for d in /tmp /run /var/tmp /root; do
 done
 $B chmod 700 $N/root
 # Only the guest writes to the share while it runs, so it can cache it:
-# without a page cache, every exec of a binary reads it over 9p again.
+# without a page cache, every exec of a binary reads it over 9p again.  A
+# share under /tmp (a clone there) needs its mount point in the tmpfs.
+$B mkdir -p "$N$L3DSR_SHARE"
 $B mount -t 9p -o "$opts,cache=loose" work "$N$L3DSR_SHARE" \
     || fail "cannot mount the share"
 $B mkdir -p $N/run/l3dsr-vm
