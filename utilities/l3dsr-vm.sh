@@ -152,13 +152,18 @@ $B mount -t devpts devpts $N/dev/pts
 $B mount -t tmpfs tmpfs $N/dev/shm
 $B mount -t tmpfs tmpfs $N/sys/fs/cgroup 2>/dev/null
 $B mount -t debugfs debugfs $N/sys/kernel/debug 2>/dev/null
+# The tmpfs mounts would hide this tree if it is under one of them (a
+# clone in /tmp): keep a view of it, to bind back afterwards.
+$B mkdir -p /srctree
+$B mount --bind "$N$L3DSR_SRCDIR" /srctree || fail "cannot see $L3DSR_SRCDIR"
 for d in /tmp /run /var/tmp /root; do
     $B mount -t tmpfs -o mode=1777 tmpfs "$N$d" || fail "cannot mount $d"
 done
+$B mkdir -p "$N$L3DSR_SRCDIR"
+$B mount --bind /srctree "$N$L3DSR_SRCDIR" || fail "cannot bind $L3DSR_SRCDIR"
 $B chmod 700 $N/root
 # Only the guest writes to the share while it runs, so it can cache it:
-# without a page cache, every exec of a binary reads it over 9p again.  A
-# share under /tmp (a clone there) needs its mount point in the tmpfs.
+# without a page cache, every exec of a binary reads it over 9p again.
 $B mkdir -p "$N$L3DSR_SHARE"
 $B mount -t 9p -o "$opts,cache=loose" work "$N$L3DSR_SHARE" \
     || fail "cannot mount the share"
@@ -203,6 +208,7 @@ trap 'echo "l3dsr-vm: interrupted"; exit 130' INT TERM HUP
 cat > "$ctl/vm.conf" <<EOF
 L3DSR_ABI='$abi'
 L3DSR_SHARE='$share'
+L3DSR_SRCDIR='$srcdir'
 L3DSR_MODDIR='$moddir'
 EOF
 
