@@ -19,6 +19,17 @@ PACKAGES="
     qemu-system-x86 busybox-static cpio
 "
 
+# Installs the Debian packages given as arguments (as root).
+apt_install () {
+    if [ "$(id -u)" != 0 ]; then
+        echo "setup: must run as root to install packages" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q > /dev/null
+    apt-get install -y -q --no-install-recommends "$@" > /dev/null
+}
+
 missing=
 for pkg in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
@@ -29,14 +40,8 @@ done
 
 if [ -n "$missing" ]; then
     echo "setup: installing Debian packages:$missing"
-    if [ "$(id -u)" != 0 ]; then
-        echo "setup: must run as root to install packages" >&2
-        exit 1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q > /dev/null
     # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends $missing > /dev/null
+    apt_install $missing
 fi
 
 # The kernel datapath (make modules, make check-kernel) is built from
@@ -45,14 +50,7 @@ fi
 # the archive's version.
 if ! datapath/kernel-abi.sh > /dev/null 2>&1; then
     echo "setup: linux-source-6.1 and linux-headers-amd64 disagree; upgrading both"
-    if [ "$(id -u)" != 0 ]; then
-        echo "setup: must run as root to install packages" >&2
-        exit 1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q > /dev/null
-    apt-get install -y -q --no-install-recommends \
-        linux-source-6.1 linux-headers-amd64 > /dev/null
+    apt_install linux-source-6.1 linux-headers-amd64
     datapath/kernel-abi.sh > /dev/null
 fi
 
