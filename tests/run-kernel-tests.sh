@@ -132,7 +132,16 @@ fi
 start=$(date +%s)
 pids= tails=
 # Stopping this script stops the VMs (their harness stops qemu on TERM).
-trap 'kill $pids 2>/dev/null' EXIT
+# The trap keeps the script's exit status: a bare "kill" with no VM left
+# would otherwise make every run fail with kill's usage status.
+stop_vms () {
+    local rc=$?
+    if [ -n "$pids" ]; then
+        kill $pids 2>/dev/null || :    # some may have ended already
+    fi
+    exit $rc
+}
+trap stop_vms EXIT
 trap 'exit 130' INT TERM HUP
 for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
     case $run in
