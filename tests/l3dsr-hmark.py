@@ -38,11 +38,16 @@ the test's frames apart), and out to a veth whose peer is in a network
 namespace.  There, in a chain that PREROUTING calls before the kernel
 reassembles fragments, the kernel's HMARK target with the same options sets
 the packet's mark, and an NFLOG rule sends each packet to a netlink group,
-from which tcpdump writes a pcap file of link type NFLOG.  Each NFLOG record carries the kernel's mark
-(NFULA_MARK, absent if zero), the MAC header as received (NFULA_HWHEADER,
-with Open vSwitch's mark in the source address) and the IP packet
-(NFULA_PAYLOAD).  So one record holds both marks of the same packet, and
-nothing has to be matched up.
+from which tcpdump writes a pcap file of link type NFLOG.  Each NFLOG record
+carries the kernel's mark (NFULA_MARK, absent if zero), the MAC header as
+received (NFULA_HWHEADER, with Open vSwitch's mark in the source address)
+and the IP packet (NFULA_PAYLOAD).  So one record holds both marks of the
+same packet.
+
+On the kernel datapath the packet can instead carry Open vSwitch's mark
+itself into the host's stack, through the bridge's internal port: there the
+chain first logs it with the prefix "ovs-mark", then clears the mark and
+lets HMARK set its own (see test_records()).
 
 The packets cover IPv4 and IPv6; TCP, UDP and SCTP in both directions; ESP
 and AH; DCCP and UDP-Lite; ICMP and ICMPv6 echo requests and replies; ICMP
@@ -179,20 +184,37 @@ def read_nflog(path):
 
 NFULA_MARK = 2
 NFULA_PAYLOAD = 9
+NFULA_PREFIX = 10
 NFULA_HWHEADER = 16
+OVS_MARK_PREFIX = b"ovs-mark\0"
 
 
 def test_records(path):
     """Yields (Open vSwitch's mark, the kernel's mark, IP packet) for each
-    of the test's packets in the NFLOG capture 'path'."""
+    of the test's packets in the NFLOG capture 'path'.
+
+    Open vSwitch's mark is in the source MAC address, or, when the packet
+    reached the reference with the mark that Open vSwitch gave it, in an
+    earlier record of the same packet with the prefix "ovs-mark" (the
+    reference logs the packet, clears the mark, runs HMARK and logs it
+    again).  Records of different packets may interleave, when two CPUs
+    handle them, so a packet's two records are paired by its bytes."""
+    ovs_marks = {}
     for tlvs in read_nflog(path):
         hw = tlvs.get(NFULA_HWHEADER, b"")
         if len(hw) < 14 or hw[6:8] != MARKER:
             continue
-        ovs_mark = struct.unpack("!I", hw[8:12])[0]
-        kernel_mark = (struct.unpack("!I", tlvs[NFULA_MARK])[0]
-                       if NFULA_MARK in tlvs else 0)
-        yield ovs_mark, kernel_mark, tlvs[NFULA_PAYLOAD]
+        mark = (struct.unpack("!I", tlvs[NFULA_MARK])[0]
+                if NFULA_MARK in tlvs else 0)
+        payload = tlvs[NFULA_PAYLOAD]
+        if tlvs.get(NFULA_PREFIX) == OVS_MARK_PREFIX:
+            ovs_marks.setdefault(payload, []).append(mark)
+        elif payload in ovs_marks:
+            yield ovs_marks[payload].pop(0), mark, payload
+            if not ovs_marks[payload]:
+                del ovs_marks[payload]
+        else:
+            yield struct.unpack("!I", hw[8:12])[0], mark, payload
 
 
 def cmd_count(args):

@@ -67,7 +67,11 @@ if [ -z "$numbers" ]; then
 fi
 echo "run-testsuites: $tier: $(echo $numbers | wc -w) tests from:" $files
 
-jobs=$(nproc 2>/dev/null || echo 2)
+# The tests mostly wait (for daemons, for timeouts) rather than compute: with
+# twice as many jobs as CPUs, the unit tier took 9 minutes instead of 19 on
+# a 2-CPU machine.  (Open vSwitch's check-system-* targets run their
+# tests one at a time whatever -j says: they share namespace names.)
+jobs=$(( 2 * $(nproc 2>/dev/null || echo 2) ))
 # The hmark tests' packets, built once with scapy and then reused by the
 # kernel tier (tests/l3dsr-hmark.py).
 L3DSR_HMARK_CACHE=$PWD/tests/hmark-cache
