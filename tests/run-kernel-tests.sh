@@ -16,7 +16,8 @@
 # TESTSUITEFLAGS from the environment are added to both runs' selection
 # (autotest runs the union), e.g. TESTSUITEFLAGS=-v.  L3DSR_KERNEL_RUNS
 # ("patched stock" by default) picks the runs.  Logs:
-# OVS_DIR/tests/system-kmod-testsuite-{patched,stock}.{log,dir}.
+# OVS_DIR/tests/system-kmod-testsuite-{patched,stock}.{log,dir}, and of a
+# failed first try (see below) ...-{patched,stock}-first-try.{log,dir}.
 #
 #   run-kernel-tests.sh --in-vm OVS_DIR NAME FLAGS...
 #
@@ -57,25 +58,33 @@ if [ "${1:-}" = --in-vm ]; then
         "$ovsdir"/ovsdb/ovsdb-tool "$ovsdir"/utilities/ovs-vsctl \
         "$ovsdir"/utilities/ovs-ofctl "$ovsdir"/utilities/ovs-appctl \
         "$ovsdir"/utilities/ovs-dpctl "$ovsdir"/tests/ovstest > /dev/null
+    # Keeps the testsuite's logs in $1.{log,dir} (tar leaves the sockets
+    # out).
+    save_logs () {
+        rm -rf "$1.dir"
+        mkdir -p "$1.dir"
+        tar -C "$work/system-kmod-testsuite.dir" -cf - . 2>/dev/null \
+            | tar -C "$1.dir" -xf -
+        cp "$work/system-kmod-testsuite.log" "$1.log"
+    }
+    save=$tests/system-kmod-testsuite-$name
+    rm -rf "$save-first-try.dir" "$save-first-try.log"
+
     rc=0
     # check-kernel's own recipe, without its "all" prerequisite: the host
     # has built everything, and make's walk over 9p takes a minute.  Failed
     # tests run once more ("--recheck", which reads the log in $work): under
     # TCG on a busy host, a daemon or a utility now and then logs
     # "Unreasonably long poll interval", which the tests count as a failure.
-    make -C "$ovsdir" -o all check-kernel \
-            TESTSUITEFLAGS="-C $work --color=never $*" \
-        || make -C "$ovsdir" -o all check-kernel \
-            TESTSUITEFLAGS="-C $work --color=never --recheck" \
-        || rc=$?
-
-    # Keep the logs (tar leaves the sockets out).
-    save=$tests/system-kmod-testsuite-$name
-    rm -rf "$save.dir"
-    mkdir -p "$save.dir"
-    tar -C "$work/system-kmod-testsuite.dir" -cf - . 2>/dev/null \
-        | tar -C "$save.dir" -xf -
-    cp "$work/system-kmod-testsuite.log" "$save.log"
+    # The first try's logs stay in $save-first-try.
+    if ! make -C "$ovsdir" -o all check-kernel \
+            TESTSUITEFLAGS="-C $work --color=never $*"; then
+        save_logs "$save-first-try"
+        make -C "$ovsdir" -o all check-kernel \
+                TESTSUITEFLAGS="-C $work --color=never --recheck" \
+            || rc=$?
+    fi
+    save_logs "$save"
 
     if dmesg | grep -E 'BUG:|Oops|WARNING:|Call Trace|general protection'; then
         echo "run-kernel-tests: the kernel logged the problems above"
