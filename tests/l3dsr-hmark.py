@@ -193,13 +193,16 @@ def test_records(path):
     """Yields (Open vSwitch's mark, the kernel's mark, IP packet) for each
     of the test's packets in the NFLOG capture 'path'.
 
-    Open vSwitch's mark is in the source MAC address, or, when the packet
-    reached the reference with the mark that Open vSwitch gave it, in an
+    Open vSwitch's mark is in the source MAC address, or, when the packets
+    reached the reference with the marks that Open vSwitch gave them, in an
     earlier record of the same packet with the prefix "ovs-mark" (the
     reference logs the packet, clears the mark, runs HMARK and logs it
     again).  Records of different packets may interleave, when two CPUs
-    handle them, so a packet's two records are paired by its bytes."""
+    handle them, so a packet's two records are paired by its bytes; a
+    packet without its "ovs-mark" record gets None as Open vSwitch's
+    mark."""
     ovs_marks = {}
+    marks_logged = None     # Whether the capture has "ovs-mark" records.
     for tlvs in read_nflog(path):
         hw = tlvs.get(NFULA_HWHEADER, b"")
         if len(hw) < 14 or hw[6:8] != MARKER:
@@ -207,12 +210,14 @@ def test_records(path):
         mark = (struct.unpack("!I", tlvs[NFULA_MARK])[0]
                 if NFULA_MARK in tlvs else 0)
         payload = tlvs[NFULA_PAYLOAD]
-        if tlvs.get(NFULA_PREFIX) == OVS_MARK_PREFIX:
+        is_ovs_mark = tlvs.get(NFULA_PREFIX) == OVS_MARK_PREFIX
+        if marks_logged is None:
+            marks_logged = is_ovs_mark
+        if is_ovs_mark:
             ovs_marks.setdefault(payload, []).append(mark)
-        elif payload in ovs_marks:
-            yield ovs_marks[payload].pop(0), mark, payload
-            if not ovs_marks[payload]:
-                del ovs_marks[payload]
+        elif marks_logged:
+            pending = ovs_marks.get(payload)
+            yield pending.pop(0) if pending else None, mark, payload
         else:
             yield struct.unpack("!I", hw[8:12])[0], mark, payload
 
@@ -250,8 +255,10 @@ def cmd_check(args):
         if ovs_mark != kernel_mark:
             st[1] += 1
             n_mismatches += 1
-            sys.stderr.write("mismatch: %s: kernel %#x, Open vSwitch %#x: "
-                             "%s\n" % (cat, kernel_mark, ovs_mark,
+            sys.stderr.write("mismatch: %s: kernel %#x, Open vSwitch %s: "
+                             "%s\n" % (cat, kernel_mark,
+                                        "?" if ovs_mark is None
+                                        else "%#x" % ovs_mark,
                                         payload.hex()))
         key = conversations[payload] if symmetric else None
         if key is not None:
