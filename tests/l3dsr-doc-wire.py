@@ -30,10 +30,12 @@ Usage: l3dsr-doc-wire.py COMMAND DOC...
 
   decode DOC...
       Writes, for each ovs-ofctl command and OpenFlow version that an
-      example or an error table row asks for, CMD-VERSION.in (the hex, one
-      action list a line) and CMD-VERSION.exp (what "ovs-ofctl
-      parse-CMD VERSION" must print for it), and the list of their names
-      to "cases".  Prints how many examples and error rows it found.
+      example or an error table row asks for, CMD-VERSION.in (one line per
+      action list: where the document gives it, then its hex) and
+      CMD-VERSION.exp (for each, where the document gives it, then what
+      "ovs-ofctl parse-CMD VERSION" must print for it), and the list of
+      their names to "cases".  Prints how many examples and error rows it
+      found.
 
   codes DOC
       Prints, for each row of the error code table, "== NAME" and the
@@ -128,6 +130,7 @@ def parse_examples(docs):
             if name in examples:
                 fail('%s:%d: example %s defined twice' % (doc, i + 1, name))
             examples[name] = {
+                'where': '%s:%d' % (os.path.basename(doc), i + 1),
                 'cmd': cmd,
                 'versions': version_range(first, last),
                 'hex': hex_block(lines, i + 1, '%s:%d' % (doc, i + 1)),
@@ -186,6 +189,7 @@ def parse_rows(docs, examples):
                 fail('%s: unknown example %s' % (where, name))
             ex = examples[name]
             rows.append({
+                'where': '%s:%d' % (os.path.basename(doc), i + 1),
                 'cmd': ex['cmd'],
                 'versions': ex['versions'],
                 'hex': apply_patches(ex['hex'], PATCH_RE.findall(patches),
@@ -211,8 +215,9 @@ def cmd_decode(docs):
         for version in case['versions']:
             key = '%s-OpenFlow1%s' % (case['cmd'], version[2])
             inp, exp = files.setdefault(key, ([], []))
-            inp.append(case['hex'] + '\n')
-            exp.append(expected_output(case, version))
+            inp.append('%s %s\n' % (case['where'], case['hex']))
+            exp.append('%s\n%s' % (case['where'],
+                                    expected_output(case, version)))
     for key, (inp, exp) in sorted(files.items()):
         with open(key + '.in', 'w') as f:
             f.write(''.join(inp))
