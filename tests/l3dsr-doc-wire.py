@@ -37,6 +37,12 @@ Usage: l3dsr-doc-wire.py COMMAND DOC...
       their names to "cases".  Prints how many examples and error rows it
       found.
 
+  encode DOC...
+      Writes, for each example of an action list with its text,
+      encode.in (where the document gives it, a tab, then the flow:
+      the example's match if any, and its text as actions) and encode.exp
+      (where, then the example's hex).  Prints how many it found.
+
   codes DOC
       Prints, for each row of the error code table, "== NAME" and the
       lines that "ovs-ofctl print-error NAME" must print for OpenFlow 1.0
@@ -61,11 +67,11 @@ import sys
 
 VERSIONS = ['1.0', '1.1', '1.2', '1.3', '1.4', '1.5']
 
-# "**Example H1** (actions, OpenFlow 1.0 to 1.5): `TEXT`" or
-# "... : refused with `ERROR`", followed by an indented block of hex.
+# "**Example H1** (actions, OpenFlow 1.0 to 1.5[, match `MATCH`]): `TEXT`"
+# or "... : refused with `ERROR`", followed by an indented block of hex.
 EXAMPLE_RE = re.compile(
     r'^\*\*Example (\w+)\*\* \((actions|instructions), '
-    r'OpenFlow (1\.\d)(?: to (1\.\d))?\): '
+    r'OpenFlow (1\.\d)(?: to (1\.\d))?(?:, match `([^`]*)`)?\): '
     r'(?:`(.*)`|refused with `(\w+)`)$')
 
 # "| condition | H1 with `38: 0001`, `40: cut` | `ERROR` |"
@@ -126,7 +132,7 @@ def parse_examples(docs):
                     fail('%s:%d: example heading not understood' % (doc,
                                                                      i + 1))
                 continue
-            name, cmd, first, last, text, error = m.groups()
+            name, cmd, first, last, match, text, error = m.groups()
             if name in examples:
                 fail('%s:%d: example %s defined twice' % (doc, i + 1, name))
             examples[name] = {
@@ -134,6 +140,7 @@ def parse_examples(docs):
                 'cmd': cmd,
                 'versions': version_range(first, last),
                 'hex': hex_block(lines, i + 1, '%s:%d' % (doc, i + 1)),
+                'match': match,
                 'text': text,
                 'error': error,
             }
@@ -228,6 +235,20 @@ def cmd_decode(docs):
     print('%d examples, %d error rows' % (len(examples), len(rows)))
 
 
+def cmd_encode(docs):
+    n = 0
+    with open('encode.in', 'w') as inp, open('encode.exp', 'w') as exp:
+        for ex in parse_examples(docs).values():
+            if ex['cmd'] == 'actions' and ex['text']:
+                flow = 'actions=' + ex['text']
+                if ex['match']:
+                    flow = ex['match'] + ',' + flow
+                inp.write('%s\t%s\n' % (ex['where'], flow))
+                exp.write('%s\n%s\n' % (ex['where'], ex['hex']))
+                n += 1
+    print('%d examples' % n)
+
+
 def code_line(version, cell):
     cell = cell.strip()
     if cell == 'none':
@@ -310,6 +331,8 @@ def main():
         print(os.path.normpath(os.path.join(here, '..', 'docs')))
     elif cmd == 'decode':
         cmd_decode(docs)
+    elif cmd == 'encode':
+        cmd_encode(docs)
     elif cmd == 'codes':
         cmd_codes(docs[0])
     elif cmd == 'names':
