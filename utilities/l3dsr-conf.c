@@ -19,10 +19,13 @@
 #include "l3dsr-conf.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "openvswitch/dynamic-string.h"
@@ -46,18 +49,27 @@ l3dsr_conf_destroy(struct l3dsr_conf *conf)
         for (size_t i = 0; i < conf->n_vips; i++) {
             free(conf->vips[i].file);
             free(conf->vips[i].text);
+            free(conf->vips[i].name);
         }
         free(conf->vips);
         svec_destroy(&conf->diags);
     }
 }
 
-/* A configuration is usable if every file could be read, at least one entry
- * is valid and no DSCP stands for two VIPs of one family. */
+/* Returns the number of problems that make 'conf' invalid. */
+size_t
+l3dsr_conf_n_errors(const struct l3dsr_conf *conf)
+{
+    return conf->n_unreadable + conf->n_invalid + conf->n_conflicts;
+}
+
+/* A configuration is usable if every file could be read, every line is
+ * valid and no DSCP stands for two VIPs of one family, as dsrctl decides.
+ * It may have no entry at all. */
 bool
 l3dsr_conf_is_valid(const struct l3dsr_conf *conf)
 {
-    return !conf->n_unreadable && !conf->n_conflicts && conf->n_vips;
+    return !l3dsr_conf_n_errors(conf);
 }
 
 bool
@@ -94,11 +106,51 @@ l3dsr_conf_has_addr(const struct l3dsr_conf *conf,
     return false;
 }
 
+/* Appends 'addr' to 's': if 'ipv4', as the dotted decimal IPv4 address it
+ * maps, otherwise as an IPv6 address in the form of RFC 5952 but never with
+ * an embedded IPv4 address (inet_ntop() writes "::ffff:10.0.0.1" and
+ * "::1.2.3.4"), so that the parser of dsr.conf reads it back as the same
+ * IPv6 address. */
+void
+l3dsr_addr_format(const struct in6_addr *addr, bool ipv4, struct ds *s)
+{
+    if (ipv4) {
+        ds_put_format(s, IP_FMT, IP_ARGS(in6_addr_get_mapped_ipv4(addr)));
+        return;
+    }
+
+    uint16_t words[8];
+    int best = -1, best_len = 1;
+    for (int i = 0; i < 8; i++) {
+        words[i] = (addr->s6_addr[2 * i] << 8) | addr->s6_addr[2 * i + 1];
+    }
+    for (int i = 0; i < 8; i++) {
+        int len = 0;
+        while (i + len < 8 && !words[i + len]) {
+            len++;
+        }
+        if (len > best_len) {
+            best = i;
+            best_len = len;
+        }
+        i += len;
+    }
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            ds_put_cstr(s, "::");
+            i += best_len - 1;
+        } else {
+            ds_put_format(s, "%s%x", i && i != best + best_len ? ":" : "",
+                          words[i]);
+        }
+    }
+}
+
 /* Appends "VIP=DSCP" or "VIP" to 's', in canonical form. */
 void
 l3dsr_vip_format(const struct l3dsr_vip *vip, struct ds *s)
 {
-    ipv6_format_mapped(&vip->addr, s);
+    l3dsr_addr_format(&vip->addr, l3dsr_vip_is_ipv4(vip), s);
     if (l3dsr_vip_is_l3(vip)) {
         ds_put_format(s, "=%d", vip->dscp);
     }
@@ -181,6 +233,39 @@ not_a_number:
                      "octal 041 or hex 0x21)", s);
 }
 
+/* Resolves host name 's' into its first IPv4 address, as dsrctl does with
+ * "getent ahostsv4": dsrctl takes a host name for its IPv4 address only,
+ * for L3DSR and L2DSR entries alike, even if it has IPv6 addresses.
+ * Returns NULL if successful, otherwise a malloc()'d description of the
+ * problem. */
+static char *
+resolve_name(const char *s, struct in_addr *ip)
+{
+    /* The characters of dsrctl's host name pattern. */
+    for (const char *p = s; *p; p++) {
+        if (!isalnum((unsigned char) *p) && *p != '.' && *p != '-') {
+            return xasprintf("\"%s\" is not an IP address or a host name",
+                             s);
+        }
+    }
+
+    struct addrinfo hints = {
+        .ai_family = AF_INET,
+        .ai_socktype = SOCK_DGRAM,
+    };
+    struct addrinfo *ai;
+    int error = getaddrinfo(s, NULL, &hints, &ai);
+    if (error) {
+        return xasprintf("host name \"%s\" does not resolve to an IPv4 "
+                         "address (%s)", s,
+                         (error == EAI_SYSTEM ? ovs_strerror(errno)
+                          : gai_strerror(error)));
+    }
+    *ip = ((const struct sockaddr_in *) ai->ai_addr)->sin_addr;
+    freeaddrinfo(ai);
+    return NULL;
+}
+
 /* Parses VIP 's' into 'addr' (IPv4 as an IPv4-mapped address).  Returns
  * NULL if successful, otherwise a malloc()'d description of the problem. */
 static char *
@@ -206,24 +291,39 @@ parse_vip(const char *s, struct in6_addr *addr)
         return NULL;
     }
 
-    if (s[strspn(s, "0123456789.")]) {
-        return xasprintf("\"%s\" is not an IP address (host names are not "
-                         "supported)", s);
+    struct in_addr ip;
+    char *name = NULL;
+    if (!s[strspn(s, "0123456789.")]) {
+        /* inet_pton() takes only four decimal parts without leading zeros,
+         * so that "010.1.1.1" cannot mean different things to different
+         * tools. */
+        if (inet_pton(AF_INET, s, &ip) != 1) {
+            return xasprintf("\"%s\" is not an IPv4 address", s);
+        }
+    } else {
+        char *error = resolve_name(s, &ip);
+        if (error) {
+            return error;
+        }
+        name = xasprintf("\"%s\" resolves to "IP_FMT", which",
+                         s, IP_ARGS(ip.s_addr));
     }
 
-    /* inet_pton() takes only four decimal parts without leading zeros, so
-     * that "010.1.1.1" cannot mean different things to different tools. */
-    struct in_addr ip;
-    if (inet_pton(AF_INET, s, &ip) != 1) {
-        return xasprintf("\"%s\" is not an IPv4 address", s);
-    }
+    char *problem = NULL;
     if (!ip.s_addr || ip_is_multicast(ip.s_addr)
         || ip.s_addr == htonl(0xffffffff)) {
-        return xasprintf("\"%s\" is not a unicast address", s);
+        problem = "not a unicast address";
+    } else if ((ntohl(ip.s_addr) >> 24) == 127) {
+        problem = "a loopback address";
     }
-    if ((ntohl(ip.s_addr) >> 24) == 127) {
-        return xasprintf("\"%s\" is a loopback address", s);
+    if (problem) {
+        char *msg = (name
+                     ? xasprintf("%s is %s", name, problem)
+                     : xasprintf("\"%s\" is %s", s, problem));
+        free(name);
+        return msg;
     }
+    free(name);
     in6_addr_set_mapped_ipv4(addr, ip.s_addr);
     return NULL;
 }
@@ -340,6 +440,8 @@ l3dsr_conf_parse_line(struct l3dsr_conf *conf, const char *file_name,
     vip.text = (dscp_s
                 ? xasprintf("%s=%s", vip_s, dscp_s)
                 : xstrdup(vip_s));
+    vip.name = (!strchr(vip_s, ':') && vip_s[strspn(vip_s, "0123456789.")]
+                ? xstrdup(vip_s) : NULL);
     if (check_vip(conf, &vip)) {
         if (conf->n_vips >= conf->allocated_vips) {
             conf->vips = x2nrealloc(conf->vips, &conf->allocated_vips,
@@ -349,6 +451,7 @@ l3dsr_conf_parse_line(struct l3dsr_conf *conf, const char *file_name,
     } else {
         free(vip.file);
         free(vip.text);
+        free(vip.name);
     }
     free(vip_s);
     free(dscp_s);
@@ -356,13 +459,60 @@ l3dsr_conf_parse_line(struct l3dsr_conf *conf, const char *file_name,
     return;
 
 error:
-    diag(conf, file_name, line_number, "\"%s\": %s; entry ignored",
-         text, problem);
-    conf->n_ignored++;
+    diag(conf, file_name, line_number, "\"%s\": %s", text, problem);
+    conf->n_invalid++;
     free(problem);
     free(vip_s);
     free(dscp_s);
     free(text);
+}
+
+/* Reads one line of 'stream', at most L3DSR_CONF_MAX_LINE bytes, into
+ * 'line' (without its '\n'), and adds the number of bytes read to '*size'.
+ * Returns EOF at the end of the file or on a read error, otherwise 0 and
+ * sets '*nul' if the line has a NUL byte (which the line is never cut at)
+ * and '*too_long' if it is longer than the bound (its rest is not read). */
+static int
+read_line(FILE *stream, struct ds *line, size_t *size, bool *nul,
+          bool *too_long)
+{
+    int c;
+
+    ds_clear(line);
+    *nul = *too_long = false;
+    for (;;) {
+        c = getc(stream);
+        if (c == EOF) {
+            return line->length ? 0 : EOF;
+        }
+        *size += 1;
+        if (c == '\n') {
+            return 0;
+        } else if (line->length >= L3DSR_CONF_MAX_LINE) {
+            *too_long = true;
+            return 0;
+        } else if (c == '\0') {
+            /* Kept as a byte of the line, so that a line of NULs stops at
+             * the bound, too. */
+            *nul = true;
+            ds_put_char(line, ' ');
+        } else {
+            ds_put_char(line, c);
+        }
+    }
+}
+
+static bool
+too_many_errors(const struct l3dsr_conf *conf)
+{
+    return l3dsr_conf_n_errors(conf) >= L3DSR_CONF_MAX_ERRORS;
+}
+
+static void
+unreadable(struct l3dsr_conf *conf, char *msg)
+{
+    svec_add_nocopy(&conf->diags, msg);
+    conf->n_unreadable++;
 }
 
 /* Reads every entry of configuration file 'file_name' into 'conf'. */
@@ -371,72 +521,191 @@ l3dsr_conf_read_file(struct l3dsr_conf *conf, const char *file_name)
 {
     FILE *stream = fopen(file_name, "r");
     if (!stream) {
-        svec_add_nocopy(&conf->diags,
-                        xasprintf("%s: cannot read (%s)", file_name,
-                                  ovs_strerror(errno)));
-        conf->n_unreadable++;
+        unreadable(conf, xasprintf("%s: cannot read (%s)", file_name,
+                                   ovs_strerror(errno)));
         return;
     }
 
     struct ds line = DS_EMPTY_INITIALIZER;
     int line_number = 0;
-    while (!ds_get_line(&line, stream)) {
-        l3dsr_conf_parse_line(conf, file_name, ++line_number,
-                              ds_cstr(&line));
+    size_t size = 0;
+    bool nul, too_long;
+    while (!read_line(stream, &line, &size, &nul, &too_long)) {
+        line_number++;
+        if (too_long) {
+            unreadable(conf, xasprintf("%s:%d: line longer than %d bytes; "
+                                       "rest of the file not read",
+                                       file_name, line_number,
+                                       L3DSR_CONF_MAX_LINE));
+            break;
+        } else if (size > L3DSR_CONF_MAX_FILE) {
+            unreadable(conf, xasprintf("%s:%d: file larger than %d bytes; "
+                                       "rest of the file not read",
+                                       file_name, line_number,
+                                       L3DSR_CONF_MAX_FILE));
+            break;
+        } else if (nul) {
+            diag(conf, file_name, line_number, "NUL byte in the line");
+            conf->n_invalid++;
+        } else {
+            l3dsr_conf_parse_line(conf, file_name, line_number,
+                                  ds_cstr(&line));
+        }
+        if (too_many_errors(conf)) {
+            unreadable(conf, xasprintf("%s:%d: %d errors; rest of the "
+                                       "configuration not read", file_name,
+                                       line_number, L3DSR_CONF_MAX_ERRORS));
+            break;
+        }
     }
     if (ferror(stream)) {
-        svec_add_nocopy(&conf->diags,
-                        xasprintf("%s:%d: read error (%s)", file_name,
-                                  line_number + 1, ovs_strerror(errno)));
-        conf->n_unreadable++;
+        unreadable(conf, xasprintf("%s:%d: read error (%s)", file_name,
+                                   line_number + 1, ovs_strerror(errno)));
     }
     ds_destroy(&line);
     fclose(stream);
 }
 
-/* Reads every "*.conf" file in directory 'dir_name', in byte order of their
- * names, into 'conf'.  Like dsrctl, follows symbolic links and skips what is
- * not a regular file. */
-void
-l3dsr_conf_read_dir(struct l3dsr_conf *conf, const char *dir_name)
+/* A walk of a -d directory tree. */
+struct walk {
+    struct l3dsr_conf *conf;
+    struct svec files;          /* "*.conf" files found. */
+    int budget;                 /* Names that may still be examined. */
+
+    /* The directories on the path from the -d directory to the one being
+     * read, to find symbolic link loops. */
+    struct dir_id {
+        dev_t dev;
+        ino_t ino;
+    } *path;
+    size_t n_path, allocated_path;
+};
+
+/* Walks the directory tree 'dir_name' as "find -L DIR -type f -name
+ * '*.conf'" does: follows symbolic links, adds the names of the regular
+ * "*.conf" files to 'w->files', skips dangling symbolic links, and
+ * reports a symbolic link back to a directory on the path as an error, as
+ * find does, instead of walking round it forever.  'w->budget' bounds the
+ * names examined, since links can make a small tree look huge. */
+static void
+walk_dir(struct walk *w, const char *dir_name, const struct stat *dir_st)
 {
+    struct l3dsr_conf *conf = w->conf;
+
+    for (size_t i = 0; i < w->n_path; i++) {
+        if (w->path[i].dev == dir_st->st_dev
+            && w->path[i].ino == dir_st->st_ino) {
+            unreadable(conf, xasprintf("%s: symbolic link loop: the "
+                                       "directory is already being read",
+                                       dir_name));
+            return;
+        }
+    }
+
     DIR *dir = opendir(dir_name);
     if (!dir) {
-        svec_add_nocopy(&conf->diags,
-                        xasprintf("%s: cannot read directory (%s)",
-                                  dir_name, ovs_strerror(errno)));
-        conf->n_unreadable++;
+        unreadable(conf, xasprintf("%s: cannot read directory (%s)",
+                                   dir_name, ovs_strerror(errno)));
         return;
     }
 
     const char *sep = dir_name[strlen(dir_name) - 1] == '/' ? "" : "/";
-    struct svec files = SVEC_EMPTY_INITIALIZER;
+    struct svec subdirs = SVEC_EMPTY_INITIALIZER;
     struct dirent *de;
     while ((de = readdir(dir)) != NULL) {
-        size_t len = strlen(de->d_name);
-        struct stat st;
-
-        if (len <= 5 || strcmp(de->d_name + len - 5, ".conf")) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) {
             continue;
         }
-        char *file_name = xasprintf("%s%s%s", dir_name, sep, de->d_name);
-        if (!stat(file_name, &st) && S_ISREG(st.st_mode)) {
-            svec_add_nocopy(&files, file_name);
+        if (--w->budget < 0) {
+            break;
+        }
+
+        char *name = xasprintf("%s%s%s", dir_name, sep, de->d_name);
+        size_t len = strlen(de->d_name);
+        struct stat st;
+        if (stat(name, &st)) {
+            struct stat lst;
+            if (errno == ENOENT && !lstat(name, &lst)
+                && S_ISLNK(lst.st_mode)) {
+                free(name);     /* Dangling symbolic link: find skips it. */
+            } else {
+                unreadable(conf, xasprintf("%s: cannot read (%s)", name,
+                                           ovs_strerror(errno)));
+                free(name);
+            }
+        } else if (S_ISDIR(st.st_mode)) {
+            svec_add_nocopy(&subdirs, name);
+        } else if (S_ISREG(st.st_mode) && len >= 5
+                   && !strcmp(de->d_name + len - 5, ".conf")) {
+            svec_add_nocopy(&w->files, name);
         } else {
-            free(file_name);
+            free(name);
         }
     }
     closedir(dir);
 
-    svec_sort(&files);
-    const char *file_name;
+    /* Sorted, so that the messages come in the same order every time. */
+    svec_sort(&subdirs);
+    if (w->n_path >= w->allocated_path) {
+        w->path = x2nrealloc(w->path, &w->allocated_path, sizeof *w->path);
+    }
+    w->path[w->n_path++] = (struct dir_id) { dir_st->st_dev,
+                                             dir_st->st_ino };
+    const char *subdir;
     size_t i;
-    SVEC_FOR_EACH (i, file_name, &files) {
-        l3dsr_conf_read_file(conf, file_name);
+    SVEC_FOR_EACH (i, subdir, &subdirs) {
+        struct stat st;
+
+        if (w->budget >= 0 && !stat(subdir, &st)) {
+            walk_dir(w, subdir, &st);
+        }
     }
-    if (!files.n) {
-        svec_add_nocopy(&conf->diags,
-                        xasprintf("%s: no *.conf file", dir_name));
+    w->n_path--;
+    svec_destroy(&subdirs);
+}
+
+/* Reads every "*.conf" file in directory 'dir_name' and, as dsrctl does
+ * with "find -L", in its subdirectories, following symbolic links, into
+ * 'conf', in byte order of their names.  If 'dir_name' is not a directory,
+ * notes it in 'conf->no_dir': as for dsrctl, an empty configuration. */
+void
+l3dsr_conf_read_dir(struct l3dsr_conf *conf, const char *dir_name)
+{
+    struct stat st;
+    if (stat(dir_name, &st)) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            conf->no_dir = true;
+        } else {
+            unreadable(conf, xasprintf("%s: cannot read directory (%s)",
+                                       dir_name, ovs_strerror(errno)));
+        }
+        return;
+    } else if (!S_ISDIR(st.st_mode)) {
+        conf->no_dir = true;
+        return;
     }
-    svec_destroy(&files);
+
+    struct walk w = {
+        .conf = conf,
+        .files = SVEC_EMPTY_INITIALIZER,
+        .budget = L3DSR_CONF_MAX_ENTRIES,
+    };
+    walk_dir(&w, dir_name, &st);
+    free(w.path);
+    if (w.budget < 0) {
+        unreadable(conf, xasprintf("%s: more than %d names in the directory "
+                                   "tree; configuration not read", dir_name,
+                                   L3DSR_CONF_MAX_ENTRIES));
+    } else {
+        svec_sort(&w.files);
+        const char *file_name;
+        size_t i;
+        SVEC_FOR_EACH (i, file_name, &w.files) {
+            if (too_many_errors(conf)) {
+                break;
+            }
+            l3dsr_conf_read_file(conf, file_name);
+        }
+    }
+    svec_destroy(&w.files);
 }
