@@ -249,6 +249,14 @@ resolve_name(const char *s, struct in_addr *ip)
         }
     }
 
+    /* getaddrinfo() would take "0xa000001" or "10.1" as numbers, in
+     * another form than the strict dotted decimal of an IPv4 VIP. */
+    struct in_addr numeric;
+    if (inet_aton(s, &numeric)) {
+        return xasprintf("\"%s\" is not an IPv4 address in dotted decimal",
+                         s);
+    }
+
     struct addrinfo hints = {
         .ai_family = AF_INET,
         .ai_socktype = SOCK_DGRAM,
