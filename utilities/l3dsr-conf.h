@@ -82,6 +82,8 @@ void l3dsr_conf_read_file(struct l3dsr_conf *, const char *file_name);
 void l3dsr_conf_read_dir(struct l3dsr_conf *, const char *dir_name);
 void l3dsr_conf_parse_line(struct l3dsr_conf *, const char *file_name,
                            int line_number, const char *line);
+void l3dsr_conf_invalid_line(struct l3dsr_conf *, const char *file_name,
+                             int line_number, const char *problem);
 
 bool l3dsr_conf_is_valid(const struct l3dsr_conf *);
 bool l3dsr_conf_has_ipv4(const struct l3dsr_conf *);
