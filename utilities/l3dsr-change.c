@@ -46,6 +46,7 @@ l3dsr_view_init(struct l3dsr_view *view)
 {
     memset(view, 0, sizeof *view);
     l3dsr_addrs_init(&view->lo);
+    l3dsr_addrs_init(&view->lo_mapped6);
     svec_init(&view->sysctl_names);
 }
 
@@ -54,6 +55,7 @@ l3dsr_view_destroy(struct l3dsr_view *view)
 {
     if (view) {
         l3dsr_addrs_destroy(&view->lo);
+        l3dsr_addrs_destroy(&view->lo_mapped6);
         svec_destroy(&view->sysctl_names);
         free(view->sysctl_values);
         for (size_t i = 0; i < view->n_bridges; i++) {

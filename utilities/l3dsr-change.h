@@ -39,6 +39,9 @@ struct l3dsr_flow;
 /* What ovs-l3dsr knows about the host and its bridges. */
 struct l3dsr_view {
     struct l3dsr_addrs lo;              /* Addresses on "lo". */
+    struct l3dsr_addrs lo_mapped6;      /* IPv6 addresses on "lo" that are
+                                         * IPv4-mapped, kept apart from the
+                                         * IPv4 addresses in 'lo'. */
     struct svec sysctl_names;           /* Sysctls read so far... */
     int *sysctl_values;                 /* ...and their values. */
     struct l3dsr_bridge **bridges;      /* Bridges, with all their flows. */

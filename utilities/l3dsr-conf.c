@@ -19,11 +19,12 @@
 #include "l3dsr-conf.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
@@ -46,18 +47,27 @@ l3dsr_conf_destroy(struct l3dsr_conf *conf)
         for (size_t i = 0; i < conf->n_vips; i++) {
             free(conf->vips[i].file);
             free(conf->vips[i].text);
+            free(conf->vips[i].name);
         }
         free(conf->vips);
         svec_destroy(&conf->diags);
     }
 }
 
-/* A configuration is usable if every file could be read, at least one entry
- * is valid and no DSCP stands for two VIPs of one family. */
+/* Returns the number of problems that make 'conf' invalid. */
+size_t
+l3dsr_conf_n_errors(const struct l3dsr_conf *conf)
+{
+    return conf->n_unreadable + conf->n_invalid + conf->n_conflicts;
+}
+
+/* A configuration is usable if every file could be read, every line is
+ * valid and no DSCP stands for two VIPs of one family, as dsrctl decides.
+ * It may have no entry at all. */
 bool
 l3dsr_conf_is_valid(const struct l3dsr_conf *conf)
 {
-    return !conf->n_unreadable && !conf->n_conflicts && conf->n_vips;
+    return !l3dsr_conf_n_errors(conf);
 }
 
 bool
@@ -94,11 +104,51 @@ l3dsr_conf_has_addr(const struct l3dsr_conf *conf,
     return false;
 }
 
+/* Appends 'addr' to 's': if 'ipv4', as the dotted decimal IPv4 address it
+ * maps, otherwise as an IPv6 address in the form of RFC 5952 but never with
+ * an embedded IPv4 address (inet_ntop() writes "::ffff:10.0.0.1" and
+ * "::1.2.3.4"), so that the parser of dsr.conf reads it back as the same
+ * IPv6 address. */
+void
+l3dsr_addr_format(const struct in6_addr *addr, bool ipv4, struct ds *s)
+{
+    if (ipv4) {
+        ds_put_format(s, IP_FMT, IP_ARGS(in6_addr_get_mapped_ipv4(addr)));
+        return;
+    }
+
+    uint16_t words[8];
+    int best = -1, best_len = 1;
+    for (int i = 0; i < 8; i++) {
+        words[i] = (addr->s6_addr[2 * i] << 8) | addr->s6_addr[2 * i + 1];
+    }
+    for (int i = 0; i < 8; i++) {
+        int len = 0;
+        while (i + len < 8 && !words[i + len]) {
+            len++;
+        }
+        if (len > best_len) {
+            best = i;
+            best_len = len;
+        }
+        i += len;
+    }
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            ds_put_cstr(s, "::");
+            i += best_len - 1;
+        } else {
+            ds_put_format(s, "%s%x", i && i != best + best_len ? ":" : "",
+                          words[i]);
+        }
+    }
+}
+
 /* Appends "VIP=DSCP" or "VIP" to 's', in canonical form. */
 void
 l3dsr_vip_format(const struct l3dsr_vip *vip, struct ds *s)
 {
-    ipv6_format_mapped(&vip->addr, s);
+    l3dsr_addr_format(&vip->addr, l3dsr_vip_is_ipv4(vip), s);
     if (l3dsr_vip_is_l3(vip)) {
         ds_put_format(s, "=%d", vip->dscp);
     }
@@ -181,6 +231,49 @@ not_a_number:
                      "octal 041 or hex 0x21)", s);
 }
 
+/* Resolves host name 's' into its first IPv4 address, as dsrctl does with
+ * "getent ahostsv4": dsrctl takes a host name for its IPv4 address only,
+ * for L3DSR and L2DSR entries alike, even if it has IPv6 addresses.
+ * Returns NULL if successful, otherwise a malloc()'d description of the
+ * problem. */
+static char *
+resolve_name(const char *s, struct in_addr *ip)
+{
+    /* The characters of dsrctl's host name pattern. */
+    for (const char *p = s; *p; p++) {
+        if (!isalnum((unsigned char) *p) && *p != '.' && *p != '-') {
+            return xasprintf("\"%s\" is not an IP address or a host name",
+                             s);
+        }
+    }
+
+    /* getaddrinfo() would take "0xa000001" or "10.1" as numbers, in
+     * another form than the strict dotted decimal of an IPv4 VIP. */
+    struct in_addr numeric;
+    if (inet_aton(s, &numeric)) {
+        return xasprintf("\"%s\" is not an IPv4 address in dotted decimal",
+                         s);
+    }
+
+    struct addrinfo hints = {
+        .ai_family = AF_INET,
+        .ai_socktype = SOCK_DGRAM,
+    };
+    struct addrinfo *ai;
+    int error = getaddrinfo(s, NULL, &hints, &ai);
+    if (error) {
+        return xasprintf("host name \"%s\" does not resolve to an IPv4 "
+                         "address (%s)", s,
+                         (error == EAI_SYSTEM ? ovs_strerror(errno)
+                          : gai_strerror(error)));
+    }
+    struct sockaddr_in sin;
+    memcpy(&sin, ai->ai_addr, sizeof sin);
+    *ip = sin.sin_addr;
+    freeaddrinfo(ai);
+    return NULL;
+}
+
 /* Parses VIP 's' into 'addr' (IPv4 as an IPv4-mapped address).  Returns
  * NULL if successful, otherwise a malloc()'d description of the problem. */
 static char *
@@ -206,24 +299,39 @@ parse_vip(const char *s, struct in6_addr *addr)
         return NULL;
     }
 
-    if (s[strspn(s, "0123456789.")]) {
-        return xasprintf("\"%s\" is not an IP address (host names are not "
-                         "supported)", s);
+    struct in_addr ip;
+    char *name = NULL;
+    if (!s[strspn(s, "0123456789.")]) {
+        /* inet_pton() takes only four decimal parts without leading zeros,
+         * so that "010.1.1.1" cannot mean different things to different
+         * tools. */
+        if (inet_pton(AF_INET, s, &ip) != 1) {
+            return xasprintf("\"%s\" is not an IPv4 address", s);
+        }
+    } else {
+        char *error = resolve_name(s, &ip);
+        if (error) {
+            return error;
+        }
+        name = xasprintf("\"%s\" resolves to "IP_FMT", which",
+                         s, IP_ARGS(ip.s_addr));
     }
 
-    /* inet_pton() takes only four decimal parts without leading zeros, so
-     * that "010.1.1.1" cannot mean different things to different tools. */
-    struct in_addr ip;
-    if (inet_pton(AF_INET, s, &ip) != 1) {
-        return xasprintf("\"%s\" is not an IPv4 address", s);
-    }
+    char *problem = NULL;
     if (!ip.s_addr || ip_is_multicast(ip.s_addr)
         || ip.s_addr == htonl(0xffffffff)) {
-        return xasprintf("\"%s\" is not a unicast address", s);
+        problem = "not a unicast address";
+    } else if ((ntohl(ip.s_addr) >> 24) == 127) {
+        problem = "a loopback address";
     }
-    if ((ntohl(ip.s_addr) >> 24) == 127) {
-        return xasprintf("\"%s\" is a loopback address", s);
+    if (problem) {
+        char *msg = (name
+                     ? xasprintf("%s is %s", name, problem)
+                     : xasprintf("\"%s\" is %s", s, problem));
+        free(name);
+        return msg;
     }
+    free(name);
     in6_addr_set_mapped_ipv4(addr, ip.s_addr);
     return NULL;
 }
@@ -280,6 +388,16 @@ check_vip(struct l3dsr_conf *conf, const struct l3dsr_vip *vip)
         }
     }
     return true;
+}
+
+/* Reports line 'line_number' of 'file_name' as invalid because of
+ * 'problem'. */
+void
+l3dsr_conf_invalid_line(struct l3dsr_conf *conf, const char *file_name,
+                        int line_number, const char *problem)
+{
+    diag(conf, file_name, line_number, "%s", problem);
+    conf->n_invalid++;
 }
 
 /* Parses 'line', line 'line_number' of 'file_name', and adds its entry, if
@@ -340,6 +458,8 @@ l3dsr_conf_parse_line(struct l3dsr_conf *conf, const char *file_name,
     vip.text = (dscp_s
                 ? xasprintf("%s=%s", vip_s, dscp_s)
                 : xstrdup(vip_s));
+    vip.name = (!strchr(vip_s, ':') && vip_s[strspn(vip_s, "0123456789.")]
+                ? xstrdup(vip_s) : NULL);
     if (check_vip(conf, &vip)) {
         if (conf->n_vips >= conf->allocated_vips) {
             conf->vips = x2nrealloc(conf->vips, &conf->allocated_vips,
@@ -349,6 +469,7 @@ l3dsr_conf_parse_line(struct l3dsr_conf *conf, const char *file_name,
     } else {
         free(vip.file);
         free(vip.text);
+        free(vip.name);
     }
     free(vip_s);
     free(dscp_s);
@@ -356,87 +477,10 @@ l3dsr_conf_parse_line(struct l3dsr_conf *conf, const char *file_name,
     return;
 
 error:
-    diag(conf, file_name, line_number, "\"%s\": %s; entry ignored",
-         text, problem);
-    conf->n_ignored++;
+    diag(conf, file_name, line_number, "\"%s\": %s", text, problem);
+    conf->n_invalid++;
     free(problem);
     free(vip_s);
     free(dscp_s);
     free(text);
-}
-
-/* Reads every entry of configuration file 'file_name' into 'conf'. */
-void
-l3dsr_conf_read_file(struct l3dsr_conf *conf, const char *file_name)
-{
-    FILE *stream = fopen(file_name, "r");
-    if (!stream) {
-        svec_add_nocopy(&conf->diags,
-                        xasprintf("%s: cannot read (%s)", file_name,
-                                  ovs_strerror(errno)));
-        conf->n_unreadable++;
-        return;
-    }
-
-    struct ds line = DS_EMPTY_INITIALIZER;
-    int line_number = 0;
-    while (!ds_get_line(&line, stream)) {
-        l3dsr_conf_parse_line(conf, file_name, ++line_number,
-                              ds_cstr(&line));
-    }
-    if (ferror(stream)) {
-        svec_add_nocopy(&conf->diags,
-                        xasprintf("%s:%d: read error (%s)", file_name,
-                                  line_number + 1, ovs_strerror(errno)));
-        conf->n_unreadable++;
-    }
-    ds_destroy(&line);
-    fclose(stream);
-}
-
-/* Reads every "*.conf" file in directory 'dir_name', in byte order of their
- * names, into 'conf'.  Like dsrctl, follows symbolic links and skips what is
- * not a regular file. */
-void
-l3dsr_conf_read_dir(struct l3dsr_conf *conf, const char *dir_name)
-{
-    DIR *dir = opendir(dir_name);
-    if (!dir) {
-        svec_add_nocopy(&conf->diags,
-                        xasprintf("%s: cannot read directory (%s)",
-                                  dir_name, ovs_strerror(errno)));
-        conf->n_unreadable++;
-        return;
-    }
-
-    const char *sep = dir_name[strlen(dir_name) - 1] == '/' ? "" : "/";
-    struct svec files = SVEC_EMPTY_INITIALIZER;
-    struct dirent *de;
-    while ((de = readdir(dir)) != NULL) {
-        size_t len = strlen(de->d_name);
-        struct stat st;
-
-        if (len <= 5 || strcmp(de->d_name + len - 5, ".conf")) {
-            continue;
-        }
-        char *file_name = xasprintf("%s%s%s", dir_name, sep, de->d_name);
-        if (!stat(file_name, &st) && S_ISREG(st.st_mode)) {
-            svec_add_nocopy(&files, file_name);
-        } else {
-            free(file_name);
-        }
-    }
-    closedir(dir);
-
-    svec_sort(&files);
-    const char *file_name;
-    size_t i;
-    SVEC_FOR_EACH (i, file_name, &files) {
-        l3dsr_conf_read_file(conf, file_name);
-    }
-    if (!files.n) {
-        svec_add_nocopy(&conf->diags,
-                        xasprintf("%s: no *.conf file", dir_name));
-    }
-    svec_destroy(&files);
 }

@@ -20,16 +20,24 @@
 /* ovs-l3dsr's configuration: the dsr.conf(5) format of dsrtools' dsrctl.
  *
  * Each line holds one entry, "VIP=DSCP" for L3DSR or "VIP" for L2DSR, or
- * nothing.  VIP is an IPv4 address in dotted decimal or an IPv6 address in
- * colon-separated hex (at most one "::", either case, no embedded IPv4).  DSCP
- * is 0 to 63, in decimal (33), octal (041) or hex (0x21).  Spaces and tabs
- * may appear anywhere except inside the VIP or the DSCP.  "#" starts a
- * comment that runs to the end of the line.
+ * nothing.  VIP is an IPv4 address in dotted decimal, an IPv6 address in
+ * colon-separated hex (at most one "::", either case, no embedded IPv4) or,
+ * as in dsrctl, a host name that resolves to an IPv4 address.  DSCP is 0 to
+ * 63, in decimal (33), octal (041) or hex (0x21).  Spaces and tabs may
+ * appear anywhere except inside the VIP or the DSCP.  "#" starts a comment
+ * that runs to the end of the line.
  *
- * A malformed entry is reported and ignored.  An L3DSR entry whose DSCP is
- * already the DSCP of another VIP of the same address family is a conflict,
- * which makes the whole configuration invalid: the load balancer's marking
- * would be ambiguous. */
+ * As with dsrctl, a configuration is all or nothing: any line that is not
+ * blank, a comment or a valid entry, a file that cannot be read, and a DSCP
+ * that stands for two VIPs of one address family (the load balancer's
+ * marking would be ambiguous) make the whole configuration invalid.  An
+ * entry written twice is reported and read once.  A configuration without
+ * entries is valid: there is nothing to start.
+ *
+ * Reading is bounded, so that a wrong file (/dev/zero, a log) fails fast:
+ * a line may have at most L3DSR_CONF_MAX_LINE bytes, a file at most
+ * L3DSR_CONF_MAX_FILE, and a directory tree at most L3DSR_CONF_MAX_ENTRIES
+ * entries.  Reading stops at L3DSR_CONF_MAX_ERRORS errors. */
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -38,11 +46,17 @@
 
 struct ds;
 
+#define L3DSR_CONF_MAX_LINE 4096        /* Bytes in a line, without '\n'. */
+#define L3DSR_CONF_MAX_FILE (1 << 20)   /* Bytes in a file. */
+#define L3DSR_CONF_MAX_ENTRIES 10000    /* Names examined in a -d tree. */
+#define L3DSR_CONF_MAX_ERRORS 100       /* Errors before reading stops. */
+
 /* One valid entry. */
 struct l3dsr_vip {
     char *file;                 /* File name, as shown to the user. */
     int line;                   /* Line number in 'file', from 1. */
     char *text;                 /* "VIP=DSCP" as written, no blanks. */
+    char *name;                 /* Host name written for VIP, or NULL. */
     struct in6_addr addr;       /* VIP; IPv4 as an IPv4-mapped address. */
     int dscp;                   /* 0...63 for L3DSR, -1 for L2DSR. */
 };
@@ -52,9 +66,13 @@ struct l3dsr_conf {
     size_t n_vips, allocated_vips;
 
     struct svec diags;          /* Messages, "FILE:LINE: ...", as found. */
-    size_t n_ignored;           /* Entries ignored: malformed or repeated. */
+    size_t n_ignored;           /* Entries written twice, read once. */
+    size_t n_invalid;           /* Lines that are not valid. */
     size_t n_conflicts;         /* DSCPs of a family with two VIPs. */
-    size_t n_unreadable;        /* Files or directories that can't be read. */
+    size_t n_unreadable;        /* Files or directories that can't be read,
+                                 * or that exceed a bound. */
+    bool no_dir;                /* -d names no directory: dsrctl's "is
+                                 * dsrtools installed?" case, no entries. */
 };
 
 void l3dsr_conf_init(struct l3dsr_conf *);
@@ -64,13 +82,18 @@ void l3dsr_conf_read_file(struct l3dsr_conf *, const char *file_name);
 void l3dsr_conf_read_dir(struct l3dsr_conf *, const char *dir_name);
 void l3dsr_conf_parse_line(struct l3dsr_conf *, const char *file_name,
                            int line_number, const char *line);
+void l3dsr_conf_invalid_line(struct l3dsr_conf *, const char *file_name,
+                             int line_number, const char *problem);
 
 bool l3dsr_conf_is_valid(const struct l3dsr_conf *);
 bool l3dsr_conf_has_ipv4(const struct l3dsr_conf *);
 bool l3dsr_conf_has_l3(const struct l3dsr_conf *);
 bool l3dsr_conf_has_addr(const struct l3dsr_conf *, const struct in6_addr *);
 
+size_t l3dsr_conf_n_errors(const struct l3dsr_conf *);
+
 void l3dsr_vip_format(const struct l3dsr_vip *, struct ds *);
+void l3dsr_addr_format(const struct in6_addr *, bool ipv4, struct ds *);
 
 static inline bool
 l3dsr_vip_is_ipv4(const struct l3dsr_vip *vip)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "l3dsr-conf.h"
 #include "netlink.h"
 #include "netlink-socket.h"
 #include "openvswitch/dynamic-string.h"
@@ -99,8 +100,10 @@ l3dsr_addrs_remove(struct l3dsr_addrs *addrs, const struct in6_addr *addr)
 void
 l3dsr_format_alias(const struct in6_addr *addr, struct ds *s)
 {
-    ipv6_format_mapped(addr, s);
-    ds_put_cstr(s, IN6_IS_ADDR_V4MAPPED(addr) ? "/32" : "/128");
+    bool ipv4 = IN6_IS_ADDR_V4MAPPED(addr);
+
+    l3dsr_addr_format(addr, ipv4, s);
+    ds_put_cstr(s, ipv4 ? "/32" : "/128");
 }
 
 static int
@@ -111,9 +114,11 @@ lo_ifindex(int *ifindex)
 }
 
 /* Stores every IPv4 and IPv6 address of the loopback device in 'addrs',
- * which must be initialized.  Returns 0 or a positive errno value. */
+ * except IPv6 addresses that are IPv4-mapped, which would look like IPv4
+ * addresses there: those go to 'mapped6'.  Both must be initialized.
+ * Returns 0 or a positive errno value. */
 int
-l3dsr_lo_get_addrs(struct l3dsr_addrs *addrs)
+l3dsr_lo_get_addrs(struct l3dsr_addrs *addrs, struct l3dsr_addrs *mapped6)
 {
     uint64_t reply_stub[NL_DUMP_BUFSIZE / 8];
     struct ofpbuf request, reply, buf;
@@ -159,6 +164,10 @@ l3dsr_lo_get_addrs(struct l3dsr_addrs *addrs)
         } else if (ifa->ifa_family == AF_INET6
                    && nl_attr_get_size(attr) == sizeof addr) {
             memcpy(&addr, nl_attr_get(attr), sizeof addr);
+            if (IN6_IS_ADDR_V4MAPPED(&addr)) {
+                l3dsr_addrs_add(mapped6, &addr);
+                continue;
+            }
         } else {
             continue;
         }

@@ -60,7 +60,8 @@ void l3dsr_addrs_remove(struct l3dsr_addrs *, const struct in6_addr *);
 bool l3dsr_addrs_contains(const struct l3dsr_addrs *,
                           const struct in6_addr *);
 
-int l3dsr_lo_get_addrs(struct l3dsr_addrs *) OVS_WARN_UNUSED_RESULT;
+int l3dsr_lo_get_addrs(struct l3dsr_addrs *, struct l3dsr_addrs *mapped6)
+    OVS_WARN_UNUSED_RESULT;
 int l3dsr_lo_add(const struct in6_addr *) OVS_WARN_UNUSED_RESULT;
 int l3dsr_lo_del(const struct in6_addr *) OVS_WARN_UNUSED_RESULT;
 void l3dsr_format_alias(const struct in6_addr *, struct ds *);

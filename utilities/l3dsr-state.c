@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "l3dsr-conf.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "util.h"
@@ -215,8 +216,10 @@ l3dsr_state_write(const char *file_name, const struct l3dsr_state *state)
         ds_put_format(&s, "bridge %s\n", state->bridges.names[i]);
     }
     for (size_t i = 0; i < state->aliases.n; i++) {
+        const struct in6_addr *addr = &state->aliases.addrs[i];
+
         ds_put_cstr(&s, "alias ");
-        ipv6_format_mapped(&state->aliases.addrs[i], &s);
+        l3dsr_addr_format(addr, IN6_IS_ADDR_V4MAPPED(addr), &s);
         ds_put_char(&s, '\n');
     }
     for (size_t i = 0; i < state->n_sysctls; i++) {

@@ -148,12 +148,14 @@ table_print(const struct table *t)
     free(widths);
 }
 
+/* Adds a cell for 'addr', an IPv4 address if 'ipv4', otherwise IPv6 even
+ * if it is IPv4-mapped. */
 static void
-table_add_addr(struct table *t, const struct in6_addr *addr)
+table_add_addr(struct table *t, const struct in6_addr *addr, bool ipv4)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    ipv6_format_mapped(addr, &s);
+    l3dsr_addr_format(addr, ipv4, &s);
     svec_add_nocopy(&t->cells, ds_steal_cstr(&s));
 }
 
@@ -180,14 +182,16 @@ flow_status_string(enum flow_status fs)
 }
 
 /* Returns true if 'flow' holds configured entry 'dscp'='addr' on behalf of
- * the configuration. */
+ * the configuration.  'ipv4' tells the family of the entry of the flow's
+ * map: an IPv4-mapped IPv6 entry is never an IPv4 VIP. */
 static bool
 is_configured(const struct l3dsr_conf *conf, const struct l3dsr_flow *flow,
-              int dscp, const struct in6_addr *addr)
+              int dscp, const struct in6_addr *addr, bool ipv4)
 {
     for (size_t i = 0; i < conf->n_vips; i++) {
         const struct l3dsr_vip *vip = &conf->vips[i];
-        if (vip->dscp == dscp && ipv6_addr_equals(&vip->addr, addr)
+        if (vip->dscp == dscp && l3dsr_vip_is_ipv4(vip) == ipv4
+            && ipv6_addr_equals(&vip->addr, addr)
             && l3dsr_flow_is_owned(flow)) {
             return true;
         }
@@ -196,11 +200,12 @@ is_configured(const struct l3dsr_conf *conf, const struct l3dsr_flow *flow,
 }
 
 /* Adds the rows of one flow's set_daddr_on_dscp map, for -a, with what the
- * configuration does not hold. */
+ * configuration does not hold.  Adds the addresses shown to 'shown', or to
+ * 'shown_mapped6' for IPv4-mapped IPv6 addresses. */
 static void
 add_flow_rows(const struct l3dsr_status_input *in,
               const struct l3dsr_flow *flow, struct table *t,
-              struct l3dsr_addrs *shown)
+              struct l3dsr_addrs *shown, struct l3dsr_addrs *shown_mapped6)
 {
     const struct ofpact_set_daddr_on_dscp *map = l3dsr_flow_get_map(flow);
 
@@ -216,12 +221,14 @@ add_flow_rows(const struct l3dsr_status_input *in,
         } else {
             continue;
         }
-        if (is_configured(in->conf, flow, dscp, &addr)) {
+        if (is_configured(in->conf, flow, dscp, &addr, ipv4)) {
             continue;
         }
 
-        bool alias = l3dsr_addrs_contains(&in->view->lo, &addr);
-        table_add_addr(t, &addr);
+        bool mapped6 = !ipv4 && IN6_IS_ADDR_V4MAPPED(&addr);
+        bool alias = l3dsr_addrs_contains(mapped6 ? &in->view->lo_mapped6
+                                          : &in->view->lo, &addr);
+        table_add_addr(t, &addr, ipv4);
         svec_add_nocopy(&t->cells, xasprintf("%d", dscp));
         svec_add(&t->cells, "L3DSR");
         svec_add(&t->cells, alias ? "partial" : "stopped");
@@ -229,8 +236,21 @@ add_flow_rows(const struct l3dsr_status_input *in,
         svec_add(&t->cells, "yes");
         table_add_counters(t, flow);
         svec_add(&t->cells, l3dsr_flow_is_owned(flow) ? "stale" : "other");
-        l3dsr_addrs_add(shown, &addr);
+        l3dsr_addrs_add(mapped6 ? shown_mapped6 : shown, &addr);
     }
+}
+
+static void
+add_alias_row(struct table *t, const struct in6_addr *addr, bool ipv4)
+{
+    table_add_addr(t, addr, ipv4);
+    svec_add(&t->cells, "-");
+    svec_add(&t->cells, "alias");
+    svec_add(&t->cells, "-");
+    svec_add(&t->cells, "yes");
+    svec_add(&t->cells, "-");
+    table_add_counters(t, NULL);
+    svec_add(&t->cells, "other");
 }
 
 /* Adds the rows of -a: entries of set_daddr_on_dscp maps and addresses on
@@ -239,13 +259,14 @@ static void
 add_discovered_rows(const struct l3dsr_status_input *in, struct table *t)
 {
     const struct l3dsr_view *view = in->view;
-    struct l3dsr_addrs shown;
+    struct l3dsr_addrs shown, shown_mapped6;
 
     l3dsr_addrs_init(&shown);
+    l3dsr_addrs_init(&shown_mapped6);
     for (size_t i = 0; i < view->n_bridges; i++) {
         const struct l3dsr_bridge *br = view->bridges[i];
         for (size_t j = 0; j < br->n_flows; j++) {
-            add_flow_rows(in, br->flows[j], t, &shown);
+            add_flow_rows(in, br->flows[j], t, &shown, &shown_mapped6);
         }
     }
 
@@ -258,16 +279,16 @@ add_discovered_rows(const struct l3dsr_status_input *in, struct table *t)
             || l3dsr_addrs_contains(&shown, addr)) {
             continue;
         }
-        table_add_addr(t, addr);
-        svec_add(&t->cells, "-");
-        svec_add(&t->cells, "alias");
-        svec_add(&t->cells, "-");
-        svec_add(&t->cells, "yes");
-        svec_add(&t->cells, "-");
-        table_add_counters(t, NULL);
-        svec_add(&t->cells, "other");
+        add_alias_row(t, addr, IN6_IS_ADDR_V4MAPPED(addr));
+    }
+    for (size_t i = 0; i < view->lo_mapped6.n; i++) {
+        const struct in6_addr *addr = &view->lo_mapped6.addrs[i];
+        if (!l3dsr_addrs_contains(&shown_mapped6, addr)) {
+            add_alias_row(t, addr, false);
+        }
     }
     l3dsr_addrs_destroy(&shown);
+    l3dsr_addrs_destroy(&shown_mapped6);
 }
 
 /* Prints the status table: one row for each configured VIP, and with 'all'
@@ -295,7 +316,7 @@ l3dsr_status_print(const struct l3dsr_status_input *in, bool all,
         struct vip_status vs;
 
         get_vip_status(in, vip, &vs);
-        table_add_addr(&t, &vip->addr);
+        table_add_addr(&t, &vip->addr, l3dsr_vip_is_ipv4(vip));
         svec_add_nocopy(&t.cells, (l3dsr_vip_is_l3(vip)
                                    ? xasprintf("%d", vip->dscp)
                                    : xstrdup("-")));

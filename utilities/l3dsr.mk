@@ -6,6 +6,7 @@ utilities_ovs_l3dsr_SOURCES = \
 	utilities/l3dsr-change.c \
 	utilities/l3dsr-change.h \
 	utilities/l3dsr-conf.c \
+	utilities/l3dsr-conf-read.c \
 	utilities/l3dsr-conf.h \
 	utilities/l3dsr-flow.c \
 	utilities/l3dsr-flow.h \

@@ -93,27 +93,19 @@ ctx_destroy(struct ctx *ctx)
     lockfile_unlock(ctx->lock);
 }
 
-/* Returns the name of the configuration for messages: the file, or the
- * pattern of the files read from the directory. */
-static char *
-conf_name(void)
+static void
+put_count(struct ds *s, size_t n, const char *what)
 {
-    struct ds s = DS_EMPTY_INITIALIZER;
-
-    if (conf_file) {
-        ds_put_cstr(&s, conf_file);
-    } else {
-        ds_put_cstr(&s, conf_dir);
-        if (ds_last(&s) != '/') {
-            ds_put_char(&s, '/');
-        }
-        ds_put_cstr(&s, "*.conf");
+    if (n) {
+        ds_put_format(s, "%s%"PRIuSIZE" %s%s", s->length ? ", " : "", n,
+                      what, n > 1 ? "s" : "");
     }
-    return ds_steal_cstr(&s);
 }
 
 /* Reads the configuration into 'ctx->conf' and reports its problems.
- * Returns true if it is valid. */
+ * Returns true if it is valid.  As dsrctl, an invalid configuration is
+ * reported with every problem, then "Aborting.", and the caller changes
+ * nothing. */
 static bool
 load_conf(struct ctx *ctx)
 {
@@ -125,19 +117,24 @@ load_conf(struct ctx *ctx)
         l3dsr_conf_read_dir(conf, conf_dir);
     }
     fflush(stdout);
+    if (conf->no_dir) {
+        l3dsr_warn("cannot find the configuration directory (%s).  "
+                   "Is dsrtools installed?", conf_dir);
+    }
     for (size_t i = 0; i < conf->diags.n; i++) {
         fprintf(stderr, "%s\n", conf->diags.names[i]);
     }
-    if (conf->n_conflicts) {
-        ovs_error(0, "%"PRIuSIZE" DSCP conflict%s: the configuration is "
-                  "invalid", conf->n_conflicts,
-                  conf->n_conflicts > 1 ? "s" : "");
-    } else if (!conf->n_unreadable && !conf->n_vips) {
-        char *name = conf_name();
-        ovs_error(0, "no valid entry in %s", name);
-        free(name);
+    if (!l3dsr_conf_is_valid(conf)) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        put_count(&s, conf->n_invalid, "invalid line");
+        put_count(&s, conf->n_conflicts, "DSCP conflict");
+        put_count(&s, conf->n_unreadable, "read error");
+        ovs_error(0, "invalid configuration (%s).  Aborting.", ds_cstr(&s));
+        ds_destroy(&s);
+        return false;
     }
-    return l3dsr_conf_is_valid(conf);
+    return true;
 }
 
 /* Reads the state file into 'ctx->state'.  Returns true if successful. */
@@ -233,7 +230,7 @@ open_old_bridges(struct ctx *ctx)
 static bool
 read_lo(struct ctx *ctx)
 {
-    int error = l3dsr_lo_get_addrs(&ctx->view.lo);
+    int error = l3dsr_lo_get_addrs(&ctx->view.lo, &ctx->view.lo_mapped6);
     if (error) {
         ovs_error(error, "cannot read the addresses of lo");
         return false;
@@ -344,7 +341,6 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
                struct l3dsr_flow *flows[2], size_t *n_flows)
 {
     if (start && !load_conf(ctx)) {
-        ovs_error(0, "invalid configuration: nothing changed");
         return false;
     }
     if (!dry_run && geteuid()) {
@@ -448,15 +444,14 @@ do_change(const char *action)
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
-/* Reads the configuration, the state and what the host and the bridges hold
- * now, for "status" and "check", into 'ctx' and 'in'.  Returns true if
- * everything could be read. */
+/* Reads the state and what the host and the bridges hold now, for "status"
+ * and "check", into 'ctx' and 'in'.  Returns true if everything could be
+ * read. */
 static bool
 read_status(struct ctx *ctx, struct l3dsr_status_input *in)
 {
-    bool ok = load_conf(ctx);
+    bool ok = load_state(ctx);
 
-    ok = load_state(ctx) && ok;
     ok = read_lo(ctx) && ok;
     if (bridge_name) {
         open_bridge(ctx, bridge_name, false);
@@ -474,6 +469,9 @@ read_status(struct ctx *ctx, struct l3dsr_status_input *in)
     return ok && !ctx->unreachable.n;
 }
 
+/* "status", with dsrctl's exit status: 0 whether or not the configured
+ * DSRs are started, also if none is configured; 1 if the configuration is
+ * invalid or the host or a bridge could not be read. */
 static int
 do_status(void)
 {
@@ -482,8 +480,11 @@ do_status(void)
     bool ok;
 
     ctx_init(&ctx);
-    ok = read_status(&ctx, &in);
-    if (l3dsr_conf_is_valid(&ctx.conf) || show_all) {
+    ok = load_conf(&ctx);
+    if (ok && !ctx.conf.n_vips && !show_all) {
+        printf("No configured DSRs found.\n");
+    } else if (ok) {
+        ok = read_status(&ctx, &in);
         ok = l3dsr_status_print(&in, show_all, !no_header) && ok;
     }
     ctx_destroy(&ctx);
@@ -491,7 +492,7 @@ do_status(void)
 }
 
 /* "check": one line, and dsrctl's exit status: 0 if every configured DSR is
- * started, 3 if some are (or none is configured), 1 if none is or the
+ * started, 3 if some are or none is configured, 1 if none is started or the
  * configuration is invalid. */
 static int
 do_check(void)
@@ -501,26 +502,27 @@ do_check(void)
     int status;
 
     ctx_init(&ctx);
-    read_status(&ctx, &in);
-    if (l3dsr_conf_is_valid(&ctx.conf)) {
-        struct ds line = DS_EMPTY_INITIALIZER;
-        status = l3dsr_check(&in, &line);
-        printf("%s\n", ds_cstr(&line));
-        ds_destroy(&line);
-    } else if (ctx.conf.n_conflicts || ctx.conf.n_unreadable) {
+    if (!load_conf(&ctx)) {
         printf("DSR configuration error discovered (see ovs-l3dsr "
                "show-config).\n");
         status = 1;
-    } else {
+    } else if (!ctx.conf.n_vips) {
         printf("No configured DSRs found.\n");
         status = 3;
+    } else {
+        struct ds line = DS_EMPTY_INITIALIZER;
+        read_status(&ctx, &in);
+        status = l3dsr_check(&in, &line);
+        printf("%s\n", ds_cstr(&line));
+        ds_destroy(&line);
     }
     ctx_destroy(&ctx);
     return status;
 }
 
 /* "show-config": the entries as ovs-l3dsr reads them.  Exits with 0 if the
- * configuration is clean, 1 if it is invalid, 2 if entries were ignored. */
+ * configuration is clean, 1 if it is invalid, 2 if an entry was written
+ * twice. */
 static int
 do_show_config(void)
 {
@@ -534,6 +536,9 @@ do_show_config(void)
         struct ds s = DS_EMPTY_INITIALIZER;
 
         l3dsr_vip_format(vip, &s);
+        if (vip->name) {
+            ds_put_format(&s, " # %s", vip->name);
+        }
         printf("%s:%d: %s %s\n", vip->file, vip->line,
                l3dsr_vip_is_l3(vip) ? "L3DSR" : "L2DSR", ds_cstr(&s));
         ds_destroy(&s);
