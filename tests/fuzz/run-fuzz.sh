@@ -65,19 +65,23 @@ for target in "$@"; do
     rm -f "$fuzzdir/artifacts/$target"-*
     log=$fuzzdir/logs/$target.log
     echo "run-fuzz: $target for $seconds s"
+    supp=$here/$target.ubsan-supp
+    target_ubsan=$UBSAN_OPTIONS
+    [ ! -f "$supp" ] || target_ubsan=$UBSAN_OPTIONS:suppressions=$supp
     status=0
     # close_fd_mask=1: the targets print what they parse to stdout.
-    "$binary" -max_total_time="$seconds" -timeout=25 -max_len=4096 \
+    UBSAN_OPTIONS=$target_ubsan "$binary" -max_total_time="$seconds" -timeout=25 -max_len=4096 \
         -close_fd_mask=1 -print_final_stats=1 \
         "${dictopt[@]}" \
         -artifact_prefix="$fuzzdir/artifacts/$target-" \
         "$work" "$corpus/$target" > "$log" 2>&1 || status=$?
 
-    inited=$(grep -m1 'INITED' "$log" | sed 's/.*\(cov: [0-9]* ft: [0-9]*\).*/\1/')
-    final=$(grep -E '^#[0-9]+' "$log" | tail -1 \
-            | sed 's/.*\(cov: [0-9]* ft: [0-9]*\).*/\1/')
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+    # (A target that fails on a seed prints no coverage line.)
+    cov='s/.*\(cov: [0-9]* ft: [0-9]*\).*/\1/p'
+    inited=$(grep -m1 'INITED' "$log" | sed -n "$cov" || true)
+    final=$(grep -E '^#[0-9]+' "$log" | tail -1 | sed -n "$cov" || true)
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     line=$(printf '%-22s %10s %8s  %-20s %-20s' "$target" "${execs:-?}" \
            "${rate:-?}" "${inited:-?}" "${final:-?}")
     artifacts=$(ls "$fuzzdir/artifacts/$target"-* 2>/dev/null || true)
