@@ -4,8 +4,9 @@
 # target, the executions, executions per second and libFuzzer's coverage
 # (cov: edges, ft: features) after the seeds and at the end.  Fails if any
 # target reports a crash, a sanitizer error, a leak or a timeout; the input
-# that caused it is kept in FUZZDIR/artifacts/.  See docs/development.md,
-# "Fuzzing".
+# that caused it is kept in FUZZDIR/artifacts/.  Runs FUZZ_JOBS targets at
+# a time (default: the number of cores), each on one core.  See
+# docs/development.md, "Fuzzing".
 #
 # Usage: run-fuzz.sh FUZZDIR SECONDS CORPUS [TARGET]...
 
@@ -18,6 +19,7 @@ if [ $# -eq 0 ]; then
         flow_extract_target l3dsr_execute_target
 fi
 here=$(cd "$(dirname "$0")" && pwd)
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 
 # Sanitizer reports are fatal; AddressSanitizer's leak check stays on.
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}
@@ -30,15 +32,17 @@ if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] \
     export ASAN_SYMBOLIZER_PATH
 fi
 
-mkdir -p "$fuzzdir/artifacts" "$fuzzdir/logs" "$fuzzdir/dicts"
-failed=
-summary=
-for target in "$@"; do
+# Runs 'target' and writes its summary line, with FAILED if it failed, to
+# logs/TARGET.log.summary.
+fuzz_one () {
+    local target=$1 binary dict options name work log supp status=0
+    local -a dictopt=()
+
     case $target in
         l3dsr_*) binary=$fuzzdir/tests/fuzz/$target ;;
         *) binary=$fuzzdir/tests/oss-fuzz/$target ;;
     esac
-    [ -x "$binary" ] || { echo "run-fuzz: $binary missing" >&2; exit 1; }
+    [ -x "$binary" ] || { echo "run-fuzz: $binary missing" >&2; return 1; }
 
     # Open vSwitch's dictionary for the target, if it has one, and ours for
     # the text targets.
@@ -48,14 +52,17 @@ for target in "$@"; do
     if [ -f "$options" ]; then
         name=$(sed -n 's/^dict *= *//p' "$options")
         # (The last line of some lacks its newline.)
-        [ -z "$name" ] || { cat "$fuzzdir/tests/oss-fuzz/config/$name"; echo; } \
-            >> "$dict"
+        [ -z "$name" ] \
+            || { cat "$fuzzdir/tests/oss-fuzz/config/$name"; echo; } >> "$dict"
     fi
     case $target in
         odp_target|ofctl_parse_target) cat "$here/l3dsr.dict" >> "$dict" ;;
     esac
-    dictopt=()
     [ ! -s "$dict" ] || dictopt=(-dict="$dict")
+
+    # UBSan suppressions of this target, if any (see the file).
+    supp=$here/$target.ubsan-supp
+    [ ! -f "$supp" ] || UBSAN_OPTIONS=$UBSAN_OPTIONS:suppressions=$supp
 
     # A fresh working corpus each time, so that the figures do not depend
     # on earlier runs; the seeds are only read.
@@ -65,19 +72,15 @@ for target in "$@"; do
     rm -f "$fuzzdir/artifacts/$target"-*
     log=$fuzzdir/logs/$target.log
     echo "run-fuzz: $target for $seconds s"
-    supp=$here/$target.ubsan-supp
-    target_ubsan=$UBSAN_OPTIONS
-    [ ! -f "$supp" ] || target_ubsan=$UBSAN_OPTIONS:suppressions=$supp
-    status=0
     # close_fd_mask=1: the targets print what they parse to stdout.
-    UBSAN_OPTIONS=$target_ubsan "$binary" -max_total_time="$seconds" -timeout=25 -max_len=4096 \
-        -close_fd_mask=1 -print_final_stats=1 \
-        "${dictopt[@]}" \
+    "$binary" -max_total_time="$seconds" -timeout=25 -max_len=4096 \
+        -close_fd_mask=1 -print_final_stats=1 "${dictopt[@]}" \
         -artifact_prefix="$fuzzdir/artifacts/$target-" \
         "$work" "$corpus/$target" > "$log" 2>&1 || status=$?
 
     # (A target that fails on a seed prints no coverage line.)
-    cov='s/.*\(cov: [0-9]* ft: [0-9]*\).*/\1/p'
+    local cov='s/.*\(cov: [0-9]* ft: [0-9]*\).*/\1/p'
+    local inited final execs rate line artifacts
     inited=$(grep -m1 'INITED' "$log" | sed -n "$cov" || true)
     final=$(grep -E '^#[0-9]+' "$log" | tail -1 | sed -n "$cov" || true)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -88,18 +91,42 @@ for target in "$@"; do
     if [ "$status" -ne 0 ] || [ -n "$artifacts" ] \
             || grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' \
                 "$log"; then
-        failed="$failed $target"
-        line="$line  FAILED (exit $status)"
-        grep -E -A40 'ERROR: |runtime error:|deadly signal|timeout' "$log" \
-            | head -60 >&2 || true
-        echo "run-fuzz: $target failed; log $log; input: $artifacts" >&2
+        echo "$line  FAILED (exit $status)" > "$log.summary"
+        {
+            grep -E -A40 'ERROR: |runtime error:|deadly signal|timeout' \
+                "$log" | head -60 || true
+            echo "run-fuzz: $target failed; log $log; input: $artifacts"
+        } >&2
+        return 1
     fi
-    summary="$summary
-$line"
-done
+    echo "$line" > "$log.summary"
+}
 
-printf '\n%-22s %10s %8s  %-20s %-20s%s\n' target executions exec/s \
-    'after seeds' 'at the end' "$summary"
+mkdir -p "$fuzzdir/artifacts" "$fuzzdir/logs" "$fuzzdir/dicts"
+for target in "$@"; do
+    rm -f "$fuzzdir/logs/$target.log.summary"
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+        wait -n || true
+    done
+    fuzz_one "$target" &
+done
+wait || true
+
+# The summary lines say which targets failed: a target with no line failed
+# before it could write one.
+failed=
+printf '\n%-22s %10s %8s  %-20s %-20s\n' target executions exec/s \
+    'after seeds' 'at the end'
+for target in "$@"; do
+    summary=$fuzzdir/logs/$target.log.summary
+    if [ -f "$summary" ]; then
+        cat "$summary"
+        ! grep -q FAILED "$summary" || failed="$failed $target"
+    else
+        echo "$target: no result"
+        failed="$failed $target"
+    fi
+done
 if [ -n "$failed" ]; then
     echo "run-fuzz: FAILED:$failed" >&2
     exit 1
