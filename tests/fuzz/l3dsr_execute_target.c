@@ -144,11 +144,16 @@ put_ovs_action(struct ofpbuf *actions, int kind, const uint8_t *arg,
         nl_msg_put_flag(actions, OVS_ACTION_ATTR_POP_VLAN);
         return true;
     case 4: {
+        /* Translation sets the bottom-of-stack bit exactly on the first
+         * label that it pushes. */
+        bool is_mpls = packet->l2_5_ofs != UINT16_MAX;
+        ovs_be32 lse = htonl((uint32_t) arg_byte(arg, n, 1) << 24
+                             | arg_byte(arg, n, 2) << 16
+                             | arg_byte(arg, n, 3) << 8
+                             | arg_byte(arg, n, 4));
         struct ovs_action_push_mpls mpls = {
-            .mpls_lse = htonl((uint32_t) arg_byte(arg, n, 1) << 24
-                              | arg_byte(arg, n, 2) << 16
-                              | arg_byte(arg, n, 3) << 8
-                              | arg_byte(arg, n, 4)),
+            .mpls_lse = (is_mpls ? lse & htonl(~MPLS_BOS_MASK)
+                         : lse | htonl(MPLS_BOS_MASK)),
             .mpls_ethertype = mpls_types[arg_byte(arg, n, 0) & 1],
         };
         if (!is_eth || !has_l3) {
@@ -159,7 +164,9 @@ put_ovs_action(struct ofpbuf *actions, int kind, const uint8_t *arg,
         return true;
     }
     case 5:
-        if (!is_eth || packet->l2_5_ofs == UINT16_MAX) {
+        /* Translation pops only the labels that the flow has seen. */
+        if (!is_eth || packet->l2_5_ofs == UINT16_MAX
+            || packet->l2_5_ofs + MPLS_HLEN > dp_packet_size(packet)) {
             return false;
         }
         nl_msg_put_be16(actions, OVS_ACTION_ATTR_POP_MPLS,
