@@ -34,11 +34,12 @@ encoders, so that a seed cannot inherit an encoder's mistake.
   l3dsr_execute_target  header, action records and packet, as described in
                         l3dsr_execute_target.c.
 
-The script is deterministic: running it again gives the same files.
+The script is deterministic: running it again gives the same files.  It
+leaves alone the files named "regress-*": inputs that once made a target
+fail, kept as seeds so that the fix stays tested.
 """
 
 import os
-import shutil
 import socket
 import struct
 import sys
@@ -442,8 +443,12 @@ def execute_seeds():
 
 
 def write(directory, seeds):
-    shutil.rmtree(directory, ignore_errors=True)
-    os.makedirs(directory)
+    """Replaces the seeds in 'directory' by 'seeds', keeping the "regress-"
+    files: inputs that once made a target fail, added by hand."""
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if not name.startswith("regress-"):
+            os.remove(os.path.join(directory, name))
     for name, data in sorted(seeds.items()):
         with open(os.path.join(directory, name), "wb") as f:
             f.write(data)
