@@ -27,6 +27,10 @@ if [ ! -f "$fuzzdir/config.status" ] \
         || [ "$fuzzdir/.l3dsr-prepared" -nt "$fuzzdir/config.status" ] \
         || ! grep -qF -- "$FUZZ_CFLAGS" "$fuzzdir/config.status"; then
     echo "build-fuzz: configuring $fuzzdir"
+    # Objects built with other flags would stay: make does not track them.
+    if [ -f "$fuzzdir/Makefile" ]; then
+        make -C "$fuzzdir" clean > /dev/null
+    fi
     # HAVE_UNWIND=no: libunwind and the sanitizers' unwinder do not mix.
     (cd "$fuzzdir" && ./configure -q CC=clang CFLAGS="$FUZZ_CFLAGS" \
         HAVE_UNWIND=no --disable-shared PYTHON3=/usr/bin/python3) \
