@@ -17,6 +17,7 @@ PACKAGES="
     netcat-openbsd valgrind iptables nftables
     linux-source-6.1 linux-headers-amd64 kmod
     qemu-system-x86 busybox-static cpio
+    clang libclang-rt-14-dev llvm-14
 "
 
 # Installs the Debian packages given as arguments (as root).
