@@ -6,7 +6,8 @@ TESTSUITE_AT += \
 	tests/l3dsr-packets.at \
 	tests/l3dsr-datapath.at \
 	tests/l3dsr-ctl.at \
-	tests/l3dsr-hmark.at
+	tests/l3dsr-hmark.at \
+	tests/l3dsr-python.at
 
 # system-l3dsr.at includes the other system test files; the kernel
 # testsuite (make check-kernel, in a VM) includes it too.
@@ -21,7 +22,8 @@ SYSTEM_KMOD_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
 EXTRA_DIST += \
 	tests/l3dsr-hmark.py \
 	tests/l3dsr_hmark_packets.py \
-	tests/l3dsr-pkt.py
+	tests/l3dsr-pkt.py \
+	tests/l3dsr-osken.py
 
 # test-l3dsr-dpif sends hand-made datapath attributes to the kernel, for
 # the netlink tests of system-l3dsr-kmod.at.

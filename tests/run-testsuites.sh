@@ -24,9 +24,9 @@ case $tier in
         suite=tests/testsuite
         target=check
         files="l3dsr-daddr-on-dscp.at l3dsr-packets.at l3dsr-datapath.at
-               l3dsr-ctl.at l3dsr-hmark.at
+               l3dsr-ctl.at l3dsr-hmark.at l3dsr-python.at
                ofp-actions.at ofp-print.at ovs-ofctl.at odp.at
-               ofproto-dpif.at dpif-netdev.at"
+               ofproto-dpif.at dpif-netdev.at pytest.at"
         ;;
     system-userspace)
         if [ "$(id -u)" != 0 ]; then
