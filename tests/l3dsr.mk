@@ -7,7 +7,8 @@ TESTSUITE_AT += \
 	tests/l3dsr-datapath.at \
 	tests/l3dsr-ctl.at \
 	tests/l3dsr-hmark.at \
-	tests/l3dsr-wire-format.at
+	tests/l3dsr-wire-format.at \
+	tests/l3dsr-python.at
 
 # system-l3dsr.at includes the other system test files; the kernel
 # testsuite (make check-kernel, in a VM) includes it too.
@@ -15,7 +16,8 @@ L3DSR_SYSTEM_AT = \
 	tests/system-l3dsr.at \
 	tests/system-l3dsr-ctl.at \
 	tests/system-l3dsr-hmark.at \
-	tests/system-l3dsr-kmod.at
+	tests/system-l3dsr-kmod.at \
+	tests/system-l3dsr-controller.at
 SYSTEM_USERSPACE_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
 SYSTEM_KMOD_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
 
@@ -23,7 +25,9 @@ EXTRA_DIST += \
 	tests/l3dsr-doc-wire.py \
 	tests/l3dsr-hmark.py \
 	tests/l3dsr_hmark_packets.py \
-	tests/l3dsr-pkt.py
+	tests/l3dsr-pkt.py \
+	tests/l3dsr-osken.py \
+	tests/l3dsr-fleet.py
 
 # test-l3dsr-dpif sends hand-made datapath attributes to the kernel, for
 # the netlink tests of system-l3dsr-kmod.at.

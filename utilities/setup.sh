@@ -13,6 +13,8 @@ PACKAGES="
     libssl-dev libcap-ng-dev
     openvswitch-source
     python3 python3-scapy python3-sortedcontainers
+    python3-pytest python3-netaddr python3-pyparsing python3-pkg-resources
+    python3-os-ken
     iproute2 iputils-ping ethtool net-tools procps psmisc tcpdump wget curl
     netcat-openbsd valgrind iptables nftables
     linux-source-6.1 linux-headers-amd64 kmod
