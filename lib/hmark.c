@@ -18,8 +18,6 @@
 
 #include "hmark.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <netinet/icmp6.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +26,7 @@
 #include "dp-packet.h"
 #include "flow.h"
 #include "jhash.h"
+#include "l3dsr-number.h"
 #include "nx-match.h"
 #include "odp-netlink.h"
 #include "openvswitch/dynamic-string.h"
@@ -213,31 +212,6 @@ hmark_put(struct ofpbuf *ofpacts, const struct ofpact_hmark *h)
     a->dst = h->dst;
 }
 
-/* Parses a number: decimal, or hexadecimal with a "0x" prefix (a leading
- * zero does not mean octal), no sign, at most 'max'. */
-static bool
-parse_number(const char *s, uint32_t max, uint32_t *value)
-{
-    int base = 10;
-
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (!isxdigit((unsigned char) *s)) {
-        return false;
-    }
-
-    char *tail;
-    errno = 0;
-    unsigned long long int v = strtoull(s, &tail, base);
-    if (errno || *tail || v > max) {
-        return false;
-    }
-    *value = v;
-    return true;
-}
-
 /* Records that option 'flag' is given.  Returns an error if it already
  * was. */
 static char *
@@ -332,7 +306,7 @@ static char *
 parse_option(struct ofpact_hmark *h, const char *key, const char *value,
              uint16_t flag, uint32_t max, uint32_t *n)
 {
-    if (!parse_number(value, max, n)) {
+    if (!l3dsr_parse_number(value, max, n)) {
         return xasprintf("hmark: \"%s\": %s must be a number between 0 and "
                          "%"PRIu32, value, key, max);
     }
@@ -417,7 +391,7 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
                 return xstrdup("hmark: mod given twice");
             }
             have_mod = true;
-            if (!parse_number(value, UINT32_MAX, &h.mod) || !h.mod) {
+            if (!l3dsr_parse_number(value, UINT32_MAX, &h.mod) || !h.mod) {
                 return xasprintf("hmark: \"%s\": mod must be a number "
                                  "between 1 and %"PRIu32, value, UINT32_MAX);
             }

@@ -6,7 +6,8 @@ TESTSUITE_AT += \
 	tests/l3dsr-packets.at \
 	tests/l3dsr-datapath.at \
 	tests/l3dsr-ctl.at \
-	tests/l3dsr-hmark.at
+	tests/l3dsr-hmark.at \
+	tests/l3dsr-numbers.at
 
 # system-l3dsr.at includes the other system test files; the kernel
 # testsuite (make check-kernel, in a VM) includes it too.
@@ -29,4 +30,5 @@ tests_ovstest_SOURCES += \
 	tests/test-l3dsr-packets.c \
 	tests/bench-l3dsr.c \
 	tests/test-hmark.c \
+	tests/test-l3dsr-number.c \
 	tests/test-l3dsr-dpif.c
