@@ -178,14 +178,24 @@ hmark_validate(const struct ofpact_hmark *a)
     return NULL;
 }
 
-/* Checks that 'a''s destination can hold every mark.  Returns NULL if so,
- * otherwise a malloc()'d error message. */
+/* The widest destination: the action's 'ofs_nbits' encodes at most 64
+ * bits. */
+#define HMARK_MAX_DST_BITS 64
+
+/* Checks that 'a''s destination can be encoded and can hold every mark.
+ * Returns NULL if so, otherwise a malloc()'d error message. */
 static char *
 hmark_check_dst_width(const struct ofpact_hmark *a)
 {
     uint32_t max = max_mark(a);
     int needed = max ? log_2_floor(max) + 1 : 1;
 
+    if (a->dst.n_bits > HMARK_MAX_DST_BITS) {
+        return xasprintf("hmark: %d-bit destination is wider than %d bits, "
+                         "the most that the action can encode (give a "
+                         "subfield, e.g. %s[0..31])", a->dst.n_bits,
+                         HMARK_MAX_DST_BITS, a->dst.field->name);
+    }
     if (a->dst.n_bits < needed) {
         return xasprintf("hmark: %d-bit destination cannot hold marks up to "
                          "%"PRIu32" (%d bits needed)", a->dst.n_bits, max,
@@ -620,6 +630,13 @@ hmark_encode(const struct ofpact_hmark *a, struct ofpbuf *out)
 enum ofperr
 hmark_check(const struct ofpact_hmark *a, const struct match *match)
 {
+    char *width_error = hmark_check_dst_width(a);
+
+    if (width_error) {
+        VLOG_WARN_RL(&rl, "%s", width_error);
+        free(width_error);
+        return OFPERR_OFPBAC_BAD_ARGUMENT;
+    }
     return mf_check_dst(&a->dst, match);
 }
 
