@@ -1114,7 +1114,8 @@ hmark_packet(const struct ovs_action_hmark *p, const struct dp_packet *packet,
  * the wildcards exactly the bits that the result depends on.  A flow holds
  * all that the hash reads for TCP, UDP, SCTP, ICMP and ICMPv6 packets, but
  * not an ICMP error's embedded header, ESP's or AH's SPI, DCCP's or
- * UDP-Lite's ports, the protocol of a later IPv6 fragment, what follows
+ * UDP-Lite's ports, the ports of a TCP, UDP or SCTP header too short for
+ * flow extraction, the protocol of a later IPv6 fragment, what follows
  * unparsable IPv6 extension headers, or, with "ct", an ICMPv6 echo
  * identifier or the conntrack ports of packets whose L4 header it did not
  * parse: for those it returns HMARK_NEEDS_PACKET. */
@@ -1275,10 +1276,30 @@ hmark_flow(const struct ovs_action_hmark *p, const struct flow *flow,
                    "does not hold";
             return HMARK_NEEDS_PACKET;
         }
-        t.ports = hmark_ports(htonl(((uint32_t) ntohs(flow->tp_src) << 16)
-                                    | ntohs(flow->tp_dst)), p);
-        wc->masks.tp_src |= htons(get_sport(p->port_mask));
-        wc->masks.tp_dst |= htons(get_dport(p->port_mask));
+
+        /* Flow extraction leaves both ports 0 when the L4 header is shorter
+         * than its fixed part (TCP 20 bytes, UDP 8, SCTP 12), while the
+         * kernel reads the ports from any 4 bytes there, and with fewer
+         * than 4 hashes 0 without the values to OR in.  A flow with ports
+         * 0 and 0 cannot tell these apart from real ports 0.  Any other
+         * flow holds the real ports: one bit set in them keeps its megaflow
+         * from matching the ports-0 flows. */
+        uint32_t raw = (uint32_t) ntohs(flow->tp_src) << 16
+                       | ntohs(flow->tp_dst);
+        if (!raw) {
+            wc->masks.tp_src = OVS_BE16_MAX;
+            wc->masks.tp_dst = OVS_BE16_MAX;
+            *why = "TCP, UDP or SCTP ports 0 and 0, which the flow also "
+                   "holds for an L4 header cut short";
+            return HMARK_NEEDS_PACKET;
+        }
+        uint32_t wc_ports = ntohl(p->port_mask);
+        if (!(raw & wc_ports)) {
+            wc_ports |= raw & -raw;
+        }
+        t.ports = hmark_ports(htonl(raw), p);
+        wc->masks.tp_src |= htons(wc_ports >> 16);
+        wc->masks.tp_dst |= htons(wc_ports & 0xffff);
     }
     *mark = hmark_hash(&t, p);
     return HMARK_VALUE;
