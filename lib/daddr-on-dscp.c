@@ -18,13 +18,12 @@
 
 #include "daddr-on-dscp.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "byte-order.h"
 #include "flow.h"
+#include "l3dsr-number.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-parse.h"
@@ -48,26 +47,13 @@ has_ipv6(const struct ofpact_set_daddr_on_dscp *a, uint8_t dscp)
     return (a->ipv6_dscps >> dscp) & 1;
 }
 
-/* Parses a DSCP: decimal, or hexadecimal with a "0x" prefix.  Unlike
- * strtoul() with base 0, a leading zero does not mean octal, so that "010"
- * is ten, as a reader of a flow table expects. */
+/* Parses a DSCP with the number syntax of l3dsr_parse_number(). */
 static bool
 parse_dscp(const char *s, uint8_t *dscp)
 {
-    int base = 10;
+    uint32_t value;
 
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (!*s || *s == '-' || *s == '+' || isspace((unsigned char) *s)) {
-        return false;
-    }
-
-    char *tail;
-    errno = 0;
-    unsigned long int value = strtoul(s, &tail, base);
-    if (errno || *tail || value >= DADDR_ON_DSCP_N) {
+    if (!l3dsr_parse_number(s, DADDR_ON_DSCP_N - 1, &value)) {
         return false;
     }
     *dscp = value;

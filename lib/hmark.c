@@ -18,8 +18,6 @@
 
 #include "hmark.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <netinet/icmp6.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +26,7 @@
 #include "dp-packet.h"
 #include "flow.h"
 #include "jhash.h"
+#include "l3dsr-number.h"
 #include "nx-match.h"
 #include "odp-netlink.h"
 #include "openvswitch/dynamic-string.h"
@@ -179,14 +178,24 @@ hmark_validate(const struct ofpact_hmark *a)
     return NULL;
 }
 
-/* Checks that 'a''s destination can hold every mark.  Returns NULL if so,
- * otherwise a malloc()'d error message. */
+/* The widest destination: the action's 'ofs_nbits' encodes at most 64
+ * bits. */
+#define HMARK_MAX_DST_BITS 64
+
+/* Checks that 'a''s destination can be encoded and can hold every mark.
+ * Returns NULL if so, otherwise a malloc()'d error message. */
 static char *
 hmark_check_dst_width(const struct ofpact_hmark *a)
 {
     uint32_t max = max_mark(a);
     int needed = max ? log_2_floor(max) + 1 : 1;
 
+    if (a->dst.n_bits > HMARK_MAX_DST_BITS) {
+        return xasprintf("hmark: %d-bit destination is wider than %d bits, "
+                         "the most that the action can encode (give a "
+                         "subfield, e.g. %s[0..31])", a->dst.n_bits,
+                         HMARK_MAX_DST_BITS, a->dst.field->name);
+    }
     if (a->dst.n_bits < needed) {
         return xasprintf("hmark: %d-bit destination cannot hold marks up to "
                          "%"PRIu32" (%d bits needed)", a->dst.n_bits, max,
@@ -211,31 +220,6 @@ hmark_put(struct ofpbuf *ofpacts, const struct ofpact_hmark *h)
     a->mod = h->mod;
     a->offset = h->offset;
     a->dst = h->dst;
-}
-
-/* Parses a number: decimal, or hexadecimal with a "0x" prefix (a leading
- * zero does not mean octal), no sign, at most 'max'. */
-static bool
-parse_number(const char *s, uint32_t max, uint32_t *value)
-{
-    int base = 10;
-
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (!isxdigit((unsigned char) *s)) {
-        return false;
-    }
-
-    char *tail;
-    errno = 0;
-    unsigned long long int v = strtoull(s, &tail, base);
-    if (errno || *tail || v > max) {
-        return false;
-    }
-    *value = v;
-    return true;
 }
 
 /* Records that option 'flag' is given.  Returns an error if it already
@@ -332,7 +316,7 @@ static char *
 parse_option(struct ofpact_hmark *h, const char *key, const char *value,
              uint16_t flag, uint32_t max, uint32_t *n)
 {
-    if (!parse_number(value, max, n)) {
+    if (!l3dsr_parse_number(value, max, n)) {
         return xasprintf("hmark: \"%s\": %s must be a number between 0 and "
                          "%"PRIu32, value, key, max);
     }
@@ -417,7 +401,7 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
                 return xstrdup("hmark: mod given twice");
             }
             have_mod = true;
-            if (!parse_number(value, UINT32_MAX, &h.mod) || !h.mod) {
+            if (!l3dsr_parse_number(value, UINT32_MAX, &h.mod) || !h.mod) {
                 return xasprintf("hmark: \"%s\": mod must be a number "
                                  "between 1 and %"PRIu32, value, UINT32_MAX);
             }
@@ -646,6 +630,13 @@ hmark_encode(const struct ofpact_hmark *a, struct ofpbuf *out)
 enum ofperr
 hmark_check(const struct ofpact_hmark *a, const struct match *match)
 {
+    char *width_error = hmark_check_dst_width(a);
+
+    if (width_error) {
+        VLOG_WARN_RL(&rl, "%s", width_error);
+        free(width_error);
+        return OFPERR_OFPBAC_BAD_ARGUMENT;
+    }
     return mf_check_dst(&a->dst, match);
 }
 
@@ -1123,7 +1114,8 @@ hmark_packet(const struct ovs_action_hmark *p, const struct dp_packet *packet,
  * the wildcards exactly the bits that the result depends on.  A flow holds
  * all that the hash reads for TCP, UDP, SCTP, ICMP and ICMPv6 packets, but
  * not an ICMP error's embedded header, ESP's or AH's SPI, DCCP's or
- * UDP-Lite's ports, the protocol of a later IPv6 fragment, what follows
+ * UDP-Lite's ports, the ports of a TCP, UDP or SCTP header too short for
+ * flow extraction, the protocol of a later IPv6 fragment, what follows
  * unparsable IPv6 extension headers, or, with "ct", an ICMPv6 echo
  * identifier or the conntrack ports of packets whose L4 header it did not
  * parse: for those it returns HMARK_NEEDS_PACKET. */
@@ -1284,10 +1276,30 @@ hmark_flow(const struct ovs_action_hmark *p, const struct flow *flow,
                    "does not hold";
             return HMARK_NEEDS_PACKET;
         }
-        t.ports = hmark_ports(htonl(((uint32_t) ntohs(flow->tp_src) << 16)
-                                    | ntohs(flow->tp_dst)), p);
-        wc->masks.tp_src |= htons(get_sport(p->port_mask));
-        wc->masks.tp_dst |= htons(get_dport(p->port_mask));
+
+        /* Flow extraction leaves both ports 0 when the L4 header is shorter
+         * than its fixed part (TCP 20 bytes, UDP 8, SCTP 12), while the
+         * kernel reads the ports from any 4 bytes there, and with fewer
+         * than 4 hashes 0 without the values to OR in.  A flow with ports
+         * 0 and 0 cannot tell these apart from real ports 0.  Any other
+         * flow holds the real ports: one bit set in them keeps its megaflow
+         * from matching the ports-0 flows. */
+        uint32_t raw = (uint32_t) ntohs(flow->tp_src) << 16
+                       | ntohs(flow->tp_dst);
+        if (!raw) {
+            wc->masks.tp_src = OVS_BE16_MAX;
+            wc->masks.tp_dst = OVS_BE16_MAX;
+            *why = "TCP, UDP or SCTP ports 0 and 0, which the flow also "
+                   "holds for an L4 header cut short";
+            return HMARK_NEEDS_PACKET;
+        }
+        uint32_t wc_ports = ntohl(p->port_mask);
+        if (!(raw & wc_ports)) {
+            wc_ports |= raw & -raw;
+        }
+        t.ports = hmark_ports(htonl(raw), p);
+        wc->masks.tp_src |= htons(wc_ports >> 16);
+        wc->masks.tp_dst |= htons(wc_ports & 0xffff);
     }
     *mark = hmark_hash(&t, p);
     return HMARK_VALUE;

@@ -5,6 +5,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/daddr-on-dscp.h \
 	lib/hmark.c \
 	lib/hmark.h \
+	lib/l3dsr-number.c \
+	lib/l3dsr-number.h \
 	lib/odp-daddr-on-dscp.c \
 	lib/odp-daddr-on-dscp.h \
 	lib/odp-hmark.c \

@@ -194,18 +194,31 @@ odp_daddr_on_dscp_parse(const char *s, struct ofpbuf *odp_actions)
     return end + 1 - s;
 }
 
+/* How an L4 checksum treats zero. */
+enum l4_csum_kind {
+    L4_CSUM_PLAIN,              /* TCP, DCCP, ICMPv6: no special value. */
+    L4_CSUM_UDP,                /* 0 means "no checksum"; 0 goes as ~0. */
+    L4_CSUM_UDPLITE,            /* Mandatory (RFC 3828); 0 goes as ~0. */
+};
+
+/* Length of a DCCP generic header with short sequence numbers (RFC 4340,
+ * 5.1), Linux's struct dccp_hdr, which holds the checksum. */
+#define DCCP_GENERIC_HDR_LEN 12
+
 /* Points '*csum' at the L4 checksum that covers the destination address of
  * an IP packet with protocol 'proto' whose L4 header of 'l4_size' bytes is at
  * 'l4', or at NULL if no L4 checksum covers it (ICMPv4, SCTP, unknown
- * protocols).  Sets '*zero_is_none' if a zero checksum means "no checksum"
- * (UDP).  Returns false if the L4 header is shorter than its fixed part, so
- * that the caller leaves the packet alone rather than make it inconsistent. */
+ * protocols), and sets '*kind' to the checksum's kind.  The checksums of
+ * UDP-Lite and DCCP cover the pseudo-header like those of UDP and TCP,
+ * whatever part of the payload they cover.  Returns false if the L4 header
+ * is shorter than its fixed part, so that the caller leaves the packet alone
+ * rather than make it inconsistent. */
 static bool
 find_l4_csum(uint8_t proto, bool ipv6, void *l4, size_t l4_size,
-             ovs_be16 **csum, bool *zero_is_none)
+             ovs_be16 **csum, enum l4_csum_kind *kind)
 {
     *csum = NULL;
-    *zero_is_none = false;
+    *kind = L4_CSUM_PLAIN;
     if (proto == IPPROTO_TCP) {
         struct tcp_header *th = l4;
 
@@ -213,14 +226,22 @@ find_l4_csum(uint8_t proto, bool ipv6, void *l4, size_t l4_size,
             return false;
         }
         *csum = &th->tcp_csum;
-    } else if (proto == IPPROTO_UDP) {
+    } else if (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE) {
         struct udp_header *uh = l4;
 
         if (l4_size < UDP_HEADER_LEN) {
             return false;
         }
         *csum = &uh->udp_csum;
-        *zero_is_none = true;
+        *kind = proto == IPPROTO_UDP ? L4_CSUM_UDP : L4_CSUM_UDPLITE;
+    } else if (proto == IPPROTO_DCCP) {
+        /* The checksum is at the same offset as UDP's. */
+        struct udp_header *dh = l4;
+
+        if (l4_size < DCCP_GENERIC_HDR_LEN) {
+            return false;
+        }
+        *csum = &dh->udp_csum;
     } else if (proto == IPPROTO_ICMPV6 && ipv6) {
         struct icmp6_header *icmp6 = l4;
 
@@ -262,19 +283,20 @@ csum_apply(ovs_be16 csum, uint32_t delta)
     return ~sum;
 }
 
-/* Folds 'delta' into the L4 checksum '*csum' of 'packet'. */
+/* Folds 'delta' into the L4 checksum '*csum', of kind 'kind', of
+ * 'packet'. */
 static void
-update_l4_csum(struct dp_packet *packet, ovs_be16 *csum, bool zero_is_none,
-               uint32_t delta)
+update_l4_csum(struct dp_packet *packet, ovs_be16 *csum,
+               enum l4_csum_kind kind, uint32_t delta)
 {
     /* A checksum that the NIC is to complete holds the plain, uncomplemented
      * pseudo-header sum: update its complement instead. */
     if (dp_packet_hwol_tx_l4_checksum(packet)) {
         *csum = ~csum_apply(~*csum, delta);
-    } else if (*csum || !zero_is_none) {
+    } else if (*csum || kind != L4_CSUM_UDP) {
         ovs_be16 c = csum_apply(*csum, delta);
 
-        *csum = !c && zero_is_none ? htons(0xffff) : c;
+        *csum = !c && kind != L4_CSUM_PLAIN ? htons(0xffff) : c;
     }
 }
 
@@ -305,16 +327,16 @@ execute_ipv4(struct dp_packet *packet, const struct daddr_on_dscp_map *map,
 
     /* A later fragment has payload where its L4 header would be. */
     ovs_be16 *csum = NULL;
-    bool zero_is_none = false;
+    enum l4_csum_kind kind = L4_CSUM_PLAIN;
     if (!(nh->ip_frag_off & htons(IP_FRAG_OFF_MASK))
         && !find_l4_csum(nh->ip_proto, false, (char *) nh + ihl,
-                         l3_size - ihl, &csum, &zero_is_none)) {
+                         l3_size - ihl, &csum, &kind)) {
         return;
     }
 
     uint32_t delta = csum_delta(&nh->ip_dst, &new_dst, 1);
     if (csum) {
-        update_l4_csum(packet, csum, zero_is_none, delta);
+        update_l4_csum(packet, csum, kind, delta);
     }
     nh->ip_csum = csum_apply(nh->ip_csum, delta);
     put_16aligned_be32(&nh->ip_dst, new_dst);
@@ -404,15 +426,15 @@ execute_ipv6(struct dp_packet *packet, const struct daddr_on_dscp_map *map,
     size_t l4_size = 0;
     uint8_t proto = 0;
     ovs_be16 *csum = NULL;
-    bool zero_is_none = false;
+    enum l4_csum_kind kind = L4_CSUM_PLAIN;
     if (!walk_ipv6_headers(nh, l3_size, &l4, &l4_size, &proto)
         || (l4 && !find_l4_csum(proto, true, l4, l4_size,
-                                &csum, &zero_is_none))) {
+                                &csum, &kind))) {
         return;
     }
 
     if (csum) {
-        update_l4_csum(packet, csum, zero_is_none,
+        update_l4_csum(packet, csum, kind,
                        csum_delta(nh->ip6_dst.be32, new_dst, 4));
     }
     memcpy(&nh->ip6_dst, new_dst, sizeof new_dst);

@@ -25,6 +25,7 @@
 #include "dpif.h"
 #include "flow.h"
 #include "hmark.h"
+#include "l3dsr-number.h"
 #include "netlink.h"
 #include "odp-l3dsr-probe.h"
 #include "odp-util.h"
@@ -80,29 +81,11 @@ odp_hmark_format(const struct nlattr *a, struct ds *s)
 }
 
 static bool
-parse_u32(const char *s, uint32_t max, uint32_t *value)
-{
-    unsigned long long int v;
-    char *tail;
-
-    if (!*s || *s == '-' || *s == '+') {
-        return false;
-    }
-    errno = 0;
-    v = strtoull(s, &tail, 0);
-    if (errno || *tail || v > max) {
-        return false;
-    }
-    *value = v;
-    return true;
-}
-
-static bool
 parse_mask(const char *s, struct in6_addr *mask)
 {
     uint32_t bits;
 
-    if (parse_u32(s, 128, &bits)) {
+    if (l3dsr_parse_number(s, 128, &bits)) {
         *mask = ipv6_create_mask(bits);
         return true;
     }
@@ -144,27 +127,28 @@ odp_hmark_parse(const char *s, struct ofpbuf *odp_actions)
         } else if (!strcmp(key, "dst_mask")) {
             ok = parse_mask(value, &p.dst_mask);
         } else if (!strcmp(key, "port_mask")) {
-            ok = parse_u32(value, UINT32_MAX, &n);
+            ok = l3dsr_parse_number(value, UINT32_MAX, &n);
             p.port_mask = htonl(n);
         } else if (!strcmp(key, "port_set")) {
-            ok = parse_u32(value, UINT32_MAX, &n);
+            ok = l3dsr_parse_number(value, UINT32_MAX, &n);
             p.port_set = htonl(n);
         } else if (!strcmp(key, "proto_mask")) {
-            ok = parse_u32(value, UINT16_MAX, &n);
+            ok = l3dsr_parse_number(value, UINT16_MAX, &n);
             p.proto_mask = n;
         } else if (!strcmp(key, "rnd")) {
-            ok = parse_u32(value, UINT32_MAX, &p.hash_rnd);
+            ok = l3dsr_parse_number(value, UINT32_MAX, &p.hash_rnd);
             have_rnd = true;
         } else if (!strcmp(key, "mod")) {
-            ok = parse_u32(value, UINT32_MAX, &p.modulus) && p.modulus;
+            ok = (l3dsr_parse_number(value, UINT32_MAX, &p.modulus)
+                  && p.modulus);
             have_mod = true;
         } else if (!strcmp(key, "offset")) {
-            ok = parse_u32(value, UINT32_MAX, &p.offset);
+            ok = l3dsr_parse_number(value, UINT32_MAX, &p.offset);
         } else if (!strcmp(key, "ct")) {
             ok = !*value;
             p.flags |= OVS_HMARK_F_CT;
         } else if (!strcmp(key, "flags")) {
-            ok = parse_u32(value, UINT16_MAX, &n);
+            ok = l3dsr_parse_number(value, UINT16_MAX, &n);
             p.flags |= n;
         } else {
             ok = false;

@@ -59,8 +59,8 @@ handshakes and data, UDP, ICMP and ICMPv6 echo) in both directions.
 
 --no-xlate-limits leaves out the packets whose mark translation cannot
 compute from a flow and that it cannot recognize either (docs/hmark.md,
-"Limitations"): IPv6 packets with an AH, IPv6 atomic fragments and L4
-headers cut short.  The datapath action computes their marks exactly.
+"Limitations"): IPv6 packets with an AH and IPv6 atomic fragments.  The
+datapath action computes their marks exactly.
 
 The packets are built with scapy (l3dsr_hmark_packets.py), or read from the
 cache that $L3DSR_HMARK_CACHE names, if set (see test_packets()).

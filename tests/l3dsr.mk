@@ -7,6 +7,7 @@ TESTSUITE_AT += \
 	tests/l3dsr-datapath.at \
 	tests/l3dsr-ctl.at \
 	tests/l3dsr-hmark.at \
+	tests/l3dsr-numbers.at \
 	tests/l3dsr-wire-format.at \
 	tests/l3dsr-python.at
 
@@ -35,4 +36,5 @@ tests_ovstest_SOURCES += \
 	tests/test-l3dsr-packets.c \
 	tests/bench-l3dsr.c \
 	tests/test-hmark.c \
+	tests/test-l3dsr-number.c \
 	tests/test-l3dsr-dpif.c

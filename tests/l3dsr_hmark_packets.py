@@ -195,17 +195,35 @@ def gen_stateless(family, no_xlate_limits, seed):
             add("frag-first" if j == 0 else "frag-later",
                 f if family == 4 else IPv6(bytes(f)))
 
+    # Headers cut short after 4 bytes of ports.
+    for _ in range(6):
+        add("l4-short", g.ip_proto(g.client(), g.server(), 6)
+            / Raw(struct.pack("!HH", g.sport(), g.port())))
     if not no_xlate_limits:
-        # Headers cut short after 4 bytes of ports.
-        for _ in range(6):
-            add("l4-short", g.ip_proto(g.client(), g.server(), 6)
-                / Raw(struct.pack("!HH", g.sport(), g.port())))
         if family == 6:
             # Atomic fragments: a fragment header, but not fragmented.
             for _ in range(6):
                 add("frag-atomic", IPv6(src=g.client(), dst=g.server())
                     / IPv6ExtHdrFragment(offset=0, m=0, id=1)
                     / TCP(sport=g.sport(), dport=g.port()))
+
+    # TCP, UDP and SCTP headers cut short: before the end of the ports
+    # (l4-cut: 0 to 3 bytes, no ports, the values not ORed in), or after
+    # them but before the end of the fixed header (l4-part), which Open
+    # vSwitch's flow extraction does not parse but xt_HMARK hashes, and a
+    # whole TCP header whose data offset runs past the end.
+    fixed = {6: 20, 17: 8, 132: 12}
+    for cat, n in (("l4-cut", 8), ("l4-part", 8)):
+        for _ in range(n):
+            proto = g.rnd.choice(sorted(fixed))
+            length = (g.rnd.randrange(4) if cat == "l4-cut"
+                      else g.rnd.randrange(4, fixed[proto]))
+            l4 = (struct.pack("!HH", g.sport(), g.port())
+                  + g.payload(16).load)[:length]
+            add(cat, g.ip_proto(g.client(), g.server(), proto) / Raw(l4))
+    for _ in range(2):
+        add("l4-part", g.ip_proto(g.client(), g.server(), 6)
+            / TCP(sport=g.sport(), dport=g.port(), dataofs=15, flags="S"))
     return out
 
 

@@ -25,7 +25,7 @@ case $tier in
         target=check
         files="l3dsr-daddr-on-dscp.at l3dsr-packets.at l3dsr-datapath.at
                l3dsr-ctl.at l3dsr-hmark.at l3dsr-wire-format.at
-               l3dsr-python.at
+               l3dsr-python.at l3dsr-numbers.at
                ofp-actions.at ofp-print.at ovs-ofctl.at odp.at
                ofproto-dpif.at dpif-netdev.at pytest.at"
         ;;
