@@ -3,15 +3,19 @@
 #
 # Usage: datapath/build.sh SRCDIR OUTDIR
 #
+# With DATAPATH_PATCHES=K in the environment, only the first K patches of
+# the series are applied (datapath/check-series.sh builds every prefix of the
+# series this way: each patch must build on its own).
+#
 # 1. datapath/kernel-abi.sh finds the ABI of the installed linux-headers
 #    package that matches the installed linux-source-6.1 (and fails if none
 #    does).
 # 2. net/openvswitch and include/uapi/linux/openvswitch.h are extracted from
 #    Debian's linux-source-6.1 tarball into OUTDIR/linux, and
-#    datapath/patches/series is applied with no fuzz.  This is redone only
-#    when the tarball, the ABI or the patches change.
-# 3. The new sources (datapath/net/openvswitch/*.[ch]) and the Kbuild glue
-#    are copied in, and the module is built against
+#    datapath/patches/series is applied with no fuzz.  The patches add the
+#    new source files themselves.  This is redone only when the tarball, the
+#    ABI or the patches change.
+# 3. The Kbuild glue is copied in, and the module is built against
 #    /usr/src/linux-headers-ABI with the kernel's own build system.
 # 4. The result is checked (vermagic, the new actions' symbols) and copied
 #    to OUTDIR/openvswitch.ko; OUTDIR/abi holds "ABI VERSION".
@@ -38,7 +42,11 @@ headers=/usr/src/linux-headers-$abi
 [ -r "$tarball" ] || die "$tarball not found: install linux-source-6.1"
 
 tree=$out/linux
-key=$( (echo "$abi $version"; ls -l "$tarball";
+upto=${DATAPATH_PATCHES:-}
+case $upto in
+    ''|*[!0-9]*) upto= ;;
+esac
+key=$( (echo "$abi $version ${upto:-all}"; ls -l "$tarball";
         cat "$srcdir/datapath/patches/series";
         for p in $(grep -v '^#' "$srcdir/datapath/patches/series"); do
             cat "$srcdir/datapath/patches/$p"
@@ -62,10 +70,13 @@ if [ "$(cat "$tree/.l3dsr-key" 2>/dev/null)" != "$key" ]; then
         die "headers and source disagree: $tarball is ${src_kv:-unknown}, $headers is ${hdr_kv:-unknown}"
     fi
 
+    n=0
     while read -r name; do
         case $name in
             ''|'#'*) continue ;;
         esac
+        n=$((n + 1))
+        [ -z "$upto" ] || [ "$n" -le "$upto" ] || break
         patchfile=$srcdir/datapath/patches/$name
         [ -f "$patchfile" ] || die "datapath/patches/series names $name, which is missing"
         echo "datapath-build: applying $name"
@@ -76,11 +87,9 @@ if [ "$(cat "$tree/.l3dsr-key" 2>/dev/null)" != "$key" ]; then
     mv "$tree.tmp" "$tree"
 fi
 
-# Copy only what changed, so that kbuild rebuilds only what it must.
-for f in "$srcdir"/datapath/net/openvswitch/*.[ch] "$srcdir/datapath/Kbuild"; do
-    dst=$tree/net/openvswitch/$(basename "$f")
-    cmp -s "$f" "$dst" || cp "$f" "$dst"
-done
+# Copy it only if it changed, so that kbuild rebuilds only what it must.
+cmp -s "$srcdir/datapath/Kbuild" "$tree/net/openvswitch/Kbuild" \
+    || cp "$srcdir/datapath/Kbuild" "$tree/net/openvswitch/Kbuild"
 
 echo "datapath-build: building openvswitch.ko for $abi"
 # Only openvswitch.ko: the tunnel vport modules are not patched, and the
@@ -98,9 +107,11 @@ case $vermagic in
     "$abi "*) ;;
     *) die "$ko has vermagic '$vermagic', not $abi" ;;
 esac
-for sym in ovs_daddr_on_dscp_execute ovs_hmark_execute; do
-    nm "$ko" | grep -q "$sym" || die "$ko lacks $sym: a new action is missing"
-done
+if [ -z "$upto" ]; then
+    for sym in ovs_daddr_on_dscp_execute ovs_hmark_execute; do
+        nm "$ko" | grep -q "$sym" || die "$ko lacks $sym: a new action is missing"
+    done
+fi
 
 cp "$ko" "$out/openvswitch.ko.tmp"
 mv "$out/openvswitch.ko.tmp" "$out/openvswitch.ko"

@@ -34,8 +34,10 @@
  *                        just a pattern), "clone:V4:V6:LEN" (that attribute
  *                        inside clone()), "hmark:LEN:MOD:FLAGS" (an hmark
  *                        attribute of LEN bytes, with modulus MOD and flags
- *                        FLAGS) or "odp:ACTIONS" (datapath actions in text,
- *                        without spaces)
+ *                        FLAGS), "push_mpls:ETHERTYPE" and
+ *                        "pop_mpls:ETHERTYPE" (which Open vSwitch's datapath
+ *                        action parser does not read) or "odp:ACTIONS"
+ *                        (datapath actions in text, without spaces)
  *   fuzz DPIF N SEED     puts N flows with random set_daddr_on_dscp
  *                        attributes, alternately on an IPv4 and an IPv6 flow,
  *                        and checks that the datapath accepts exactly those
@@ -168,6 +170,20 @@ put_token(struct ofpbuf *b, const char *token)
         if (error) {
             ovs_fatal(error, "%s: cannot parse", token);
         }
+        return;
+    }
+    if (!strncmp(token, "push_mpls:", 10)) {
+        struct ovs_action_push_mpls mpls = {
+            .mpls_lse = htonl(0x1140),      /* Label 1, BoS, TTL 64. */
+            .mpls_ethertype = htons(strtoul(token + 10, NULL, 0)),
+        };
+
+        nl_msg_put_unspec(b, OVS_ACTION_ATTR_PUSH_MPLS, &mpls, sizeof mpls);
+        return;
+    }
+    if (!strncmp(token, "pop_mpls:", 9)) {
+        nl_msg_put_be16(b, OVS_ACTION_ATTR_POP_MPLS,
+                        htons(strtoul(token + 9, NULL, 0)));
         return;
     }
 
