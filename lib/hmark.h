@@ -49,7 +49,8 @@ struct ofpbuf;
 struct ovs_action_hmark;
 struct vl_mff_map;
 
-/* Which options an action has, in the order of xt_HMARK's XT_HMARK_* flags.
+/* Which options an action has.  These are not xt_HMARK's XT_HMARK_* bits
+ * (there, e.g., XT_HMARK_SPI is bit 2): docs/hmark.md gives this layout.
  * The same bits are used in struct ofpact_hmark and on the wire.  An option
  * that is not given has a value of zero.  Giving an option with its full
  * value (e.g. src_prefix=128) is the same as naming it in "tuple=". */
