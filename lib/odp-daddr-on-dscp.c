@@ -201,10 +201,6 @@ enum l4_csum_kind {
     L4_CSUM_UDPLITE,            /* Mandatory (RFC 3828); 0 goes as ~0. */
 };
 
-/* Length of a DCCP generic header with short sequence numbers (RFC 4340,
- * 5.1), Linux's struct dccp_hdr, which holds the checksum. */
-#define DCCP_GENERIC_HDR_LEN 12
-
 /* Points '*csum' at the L4 checksum that covers the destination address of
  * an IP packet with protocol 'proto' whose L4 header of 'l4_size' bytes is at
  * 'l4', or at NULL if no L4 checksum covers it (ICMPv4, SCTP, unknown
@@ -235,13 +231,12 @@ find_l4_csum(uint8_t proto, bool ipv6, void *l4, size_t l4_size,
         *csum = &uh->udp_csum;
         *kind = proto == IPPROTO_UDP ? L4_CSUM_UDP : L4_CSUM_UDPLITE;
     } else if (proto == IPPROTO_DCCP) {
-        /* The checksum is at the same offset as UDP's. */
-        struct udp_header *dh = l4;
+        struct dccp_header *dh = l4;
 
-        if (l4_size < DCCP_GENERIC_HDR_LEN) {
+        if (l4_size < DCCP_HEADER_LEN) {
             return false;
         }
-        *csum = &dh->udp_csum;
+        *csum = &dh->dccp_csum;
     } else if (proto == IPPROTO_ICMPV6 && ipv6) {
         struct icmp6_header *icmp6 = l4;
 
