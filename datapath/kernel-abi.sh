@@ -17,8 +17,8 @@ die () {
 }
 
 version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) \
-    || die "linux-source-6.1 is not installed; run utilities/setup.sh"
-[ -n "$version" ] || die "linux-source-6.1 is not installed; run utilities/setup.sh"
+    || die "linux-source-6.1 is not installed; run tools/setup.sh"
+[ -n "$version" ] || die "linux-source-6.1 is not installed; run tools/setup.sh"
 
 # Installed linux-headers-<abi>-amd64 packages, without the meta-package.
 headers=$(dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\n' \
@@ -42,7 +42,7 @@ if [ -z "$abi" ]; then
     echo "kernel-abi: but no installed linux-headers-*-amd64 has that version." >&2
     echo "kernel-abi: installed headers:" >&2
     echo "${headers:-    (none)}" | sed 's/^/kernel-abi:     /' >&2
-    die "run utilities/setup.sh, which installs matching linux-source-6.1 and linux-headers-amd64"
+    die "run tools/setup.sh, which installs matching linux-source-6.1 and linux-headers-amd64"
 fi
 [ -f "/usr/src/linux-headers-$abi/Makefile" ] \
     || die "/usr/src/linux-headers-$abi is missing although its package is installed"

@@ -3,7 +3,7 @@
 # tree on the userspace datapath, two real servers configured by ovs-l3dsr,
 # and real HTTP traffic.
 #
-# Usage: utilities/l3dsr-demo.sh OVS_BUILD_DIR     (as root)
+# Usage: demo/l3dsr-demo.sh OVS_BUILD_DIR     (as root)
 #        DATAPATH=kernel is for a later issue and not yet supported.
 #
 #                         +------------------+

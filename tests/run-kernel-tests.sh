@@ -168,7 +168,7 @@ for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
     echo "run-kernel-tests: $run module: $(echo $numbers | wc -w) tests"
     log=$ovsdir/tests/system-kmod-testsuite-$run.out
     : > "$log"
-    (cd "$ovsdir" && exec "$srcdir/utilities/l3dsr-vm.sh" $module \
+    (cd "$ovsdir" && exec "$srcdir/tests/kernel-vm.sh" $module \
          --share "$ovsdir" --timeout 1800 -- \
          env L3DSR_KMOD=$run L3DSR_HMARK_CACHE="$ovsdir/tests/hmark-cache" bash "$here/run-kernel-tests.sh" --in-vm \
          "$ovsdir" "$run" $numbers ${TESTSUITEFLAGS:-}) > "$log" 2>&1 &

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Builds the fuzz targets in FUZZDIR, an Open vSwitch tree that
-# utilities/prepare-ovs-tree.sh prepared like build/openvswitch (patches
+# tools/prepare-ovs-tree.sh prepared like build/openvswitch (patches
 # applied, ovs-l3dsr sources linked), but configured for clang with
 # libFuzzer's coverage instrumentation, AddressSanitizer and
 # UndefinedBehaviorSanitizer.  Builds only the library and the targets, not
@@ -21,7 +21,7 @@ FUZZ_CFLAGS="-O1 -gline-tables-only -fno-omit-frame-pointer -fno-common \
 -fsanitize=address,undefined -fsanitize=fuzzer-no-link"
 
 # A new source file in lib/ or tests/ reaches the tree without a new unpack.
-sh "$srcdir/utilities/prepare-ovs-tree.sh" --links "$srcdir" "$fuzzdir"
+sh "$srcdir/tools/prepare-ovs-tree.sh" --links "$srcdir" "$fuzzdir"
 
 if [ ! -f "$fuzzdir/config.status" ] \
         || [ "$fuzzdir/.l3dsr-prepared" -nt "$fuzzdir/config.status" ] \

@@ -26,7 +26,7 @@ jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}
 export ASAN_OPTIONS UBSAN_OPTIONS
-# Stack traces with function names and lines (llvm-14, utilities/setup.sh).
+# Stack traces with function names and lines (llvm-14, tools/setup.sh).
 if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] \
         && [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
     ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
