@@ -2,7 +2,7 @@
 # Runs a command as root inside a qemu VM that boots Debian's Linux kernel,
 # with a chosen openvswitch.ko loaded.  Used by "make check-kernel".
 #
-# Usage: l3dsr-vm.sh [OPTION...] -- COMMAND [ARG...]
+# Usage: tests/kernel-vm.sh [OPTION...] -- COMMAND [ARG...]
 #
 #   --module FILE   load FILE as openvswitch.ko: it is bind-mounted over
 #                   Debian's module in the guest's /lib/modules, so that
