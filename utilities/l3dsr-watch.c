@@ -728,8 +728,17 @@ l3dsr_watch_main(const struct l3dsr_watch_options *opts)
     struct watch w;
     int error;
 
-    /* The tool logs only warnings; the daemon says what it does. */
-    vlog_set_levels(&this_module, VLF_ANY_DESTINATION, VLL_INFO);
+    /* The tool logs only warnings; the daemon says what it does, also on
+     * the console when it stays in the foreground (as under systemd). */
+    vlog_set_levels(&this_module, VLF_FILE, VLL_INFO);
+    vlog_set_levels(&this_module, VLF_SYSLOG, VLL_INFO);
+    if (!get_detach()) {
+        vlog_set_levels(&this_module, VLF_CONSOLE, VLL_INFO);
+    }
+    /* A state file locked by a running "ovs-l3dsr start" or "stop" is
+     * expected: the check waits and tries again. */
+    vlog_set_levels(vlog_module_from_name("lockfile"), VLF_ANY_DESTINATION,
+                    VLL_ERR);
 
     memset(&w, 0, sizeof w);
     w.opts = opts;
@@ -771,10 +780,15 @@ l3dsr_watch_main(const struct l3dsr_watch_options *opts)
 
         now = time_msec();
         bool aliases = now >= w.aliases_at;
-        if ((aliases || w.check_flows) && now >= w.check_at) {
-            if (check(&w, w.check_flows, false)) {
-                w.check_flows = false;
-                w.why = NULL;
+        /* The flows wait for the monitor: once it is active again, it
+         * asks for a check anyway. */
+        bool flows = w.check_flows && w.state == MON_ACTIVE;
+        if ((aliases || flows) && now >= w.check_at) {
+            if (check(&w, flows, false)) {
+                if (flows) {
+                    w.check_flows = false;
+                    w.why = NULL;
+                }
                 w.retry = 0;
             } else {
                 w.retry = (w.retry ? MIN(w.retry * 2, MAX_RETRY)
@@ -788,7 +802,7 @@ l3dsr_watch_main(const struct l3dsr_watch_options *opts)
         unixctl_server_wait(server);
         latch_wait(&hup_latch);
         poll_timer_wait_until(w.aliases_at);
-        if (w.check_flows) {
+        if (w.check_flows && w.state == MON_ACTIVE) {
             poll_timer_wait_until(w.check_at);
         }
         if (w.exiting) {
