@@ -3,6 +3,10 @@
 # packages that the build, the tests and the demo need (only those that are
 # missing), then generates and runs the top-level configure script.
 # Run as root from anywhere; safe to run again.
+#
+# "setup.sh --deb-packages" installs only what "make deb" and
+# "make check-packages" need in addition (Debian's build dependencies of
+# openvswitch without DPDK, dh-dkms, lintian, debootstrap); make deb runs it.
 
 set -eu
 
@@ -22,6 +26,15 @@ PACKAGES="
     clang libclang-rt-14-dev llvm-14
 "
 
+# Build dependencies of Debian's openvswitch source (debian/control of the
+# tarball) except libdpdk-dev, and the packaging tools.
+DEB_PACKAGES="
+    dpkg-dev debhelper dh-exec dh-python dh-dkms dkms fakeroot lintian
+    python3-all-dev python3-setuptools python3-sphinx graphviz bzip2 openssl
+    libbpf-dev libdbus-1-dev libnuma-dev libpcap-dev libunbound-dev libxdp-dev
+    debootstrap
+"
+
 # Installs the Debian packages given as arguments (as root).
 apt_install () {
     if [ "$(id -u)" != 0 ]; then
@@ -32,6 +45,12 @@ apt_install () {
     apt-get update -q > /dev/null
     apt-get install -y -q --no-install-recommends "$@" > /dev/null
 }
+
+deb_only=false
+if [ "${1:-}" = --deb-packages ]; then
+    PACKAGES=$DEB_PACKAGES
+    deb_only=true
+fi
 
 missing=
 for pkg in $PACKAGES; do
@@ -45,6 +64,9 @@ if [ -n "$missing" ]; then
     echo "setup: installing Debian packages:$missing"
     # shellcheck disable=SC2086
     apt_install $missing
+fi
+if $deb_only; then
+    exit 0
 fi
 
 # The kernel datapath (make modules, make check-kernel) is built from
