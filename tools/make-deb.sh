@@ -93,8 +93,10 @@ echo "debian/l3dsr-dkms/datapath usr/src/openvswitch-l3dsr-$modversion" \
 
 echo "make-deb: building $version (DEB_BUILD_OPTIONS=nocheck parallel=N)"
 jobs=$(nproc 2>/dev/null || echo 2)
-(cd "$tree" && DEB_BUILD_OPTIONS="nocheck parallel=$jobs" \
-    dpkg-buildpackage -b -us -uc) > "$out/build.log" 2>&1 \
+# Debian's tools only: a python3 of pyenv or a venv first on PATH would build
+# python3-openvswitch for the wrong interpreter.
+(cd "$tree" && PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    DEB_BUILD_OPTIONS="nocheck parallel=$jobs" dpkg-buildpackage -b -us -uc) > "$out/build.log" 2>&1 \
     || { tail -n 60 "$out/build.log" >&2; die "dpkg-buildpackage failed; see $out/build.log"; }
 
 rm -f "$out"/*.deb "$out"/*.ddeb "$out"/*.buildinfo "$out"/*.changes

@@ -1,0 +1,195 @@
+#!/bin/bash
+# "make check-packages": the packages of "make deb" installed as an operator
+# installs them, on a fresh Debian 12 root, then that root booted with
+# systemd in a qemu VM (TCG).
+#
+# Usage: tests/check-packages.sh DEBDIR WORKDIR
+#
+# 1. root: debootstrap of bookworm from Debian's archive (cached, keyed by
+#    its inputs, in ${L3DSR_CACHE:-/var/cache/ovs-l3dsr}), copied to
+#    WORKDIR/root; in a chroot, apt installs the kernel, headers and
+#    linux-source-6.1 of the host's ABI (datapath/kernel-abi.sh), then the
+#    packages of DEBDIR with apt (DKMS builds openvswitch.ko during it).
+# 2. DKMS refuses headers of another upload than linux-source-6.1.
+# 3. image: the root as an ext4 disk image; boot with systemd as init; the
+#    checks of tests/check-packages-guest.sh run as a unit and report on the
+#    serial console.
+# Each step prints its time.
+
+set -eu
+
+die () {
+    echo "check-packages: $*" >&2
+    exit 1
+}
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+debdir=$(cd "$1" && pwd)
+mkdir -p "$2"
+work=$(cd "$2" && pwd)
+root=$work/root
+mirror=${L3DSR_MIRROR:-http://deb.debian.org/debian}
+[ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot)"
+ls "$debdir"/ovs-l3dsr_*.deb > /dev/null 2>&1 || die "no packages in $debdir: run make deb"
+
+step_start=0
+step () {
+    now=$(date +%s)
+    [ "$step_start" = 0 ] || echo "check-packages: step took $((now - step_start)) s"
+    step_start=$now
+    echo "check-packages: === $* ==="
+}
+
+read -r abi version <<EOF
+$("$srcdir/datapath/kernel-abi.sh")
+EOF
+
+# --- 1. the root ---
+step "debootstrap (cached)"
+include=systemd-sysv,udev,dbus,kmod,iproute2,iputils-ping,procps,ca-certificates
+key=$(echo "bookworm $mirror $include" | sha256sum | cut -c1-12)
+cache=${L3DSR_CACHE:-/var/cache/ovs-l3dsr}/debootstrap-$key
+if [ ! -f "$cache/.l3dsr-ok" ]; then
+    rm -rf "$cache"
+    mkdir -p "$cache"
+    debootstrap --include="$include" bookworm "$cache" "$mirror" \
+        > "$work/debootstrap.log" 2>&1 \
+        || { tail -20 "$work/debootstrap.log"; die "debootstrap failed"; }
+    touch "$cache/.l3dsr-ok"
+fi
+
+umount_root () {
+    for m in dev/pts dev sys proc; do
+        if mountpoint -q "$root/$m"; then umount -l "$root/$m"; fi
+    done
+}
+trap umount_root EXIT
+umount_root
+rm -rf "$root"
+cp -a "$cache" "$root"
+rm -f "$root/.l3dsr-ok"
+mount -t proc proc "$root/proc"
+mount -t sysfs sys "$root/sys"
+mount --bind /dev "$root/dev"
+mount --bind /dev/pts "$root/dev/pts"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+cat > "$root/etc/apt/sources.list" <<EOF
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb ${L3DSR_SECURITY_MIRROR:-http://deb.debian.org/debian-security} bookworm-security main
+EOF
+in_root () {
+    chroot "$root" env DEBIAN_FRONTEND=noninteractive \
+        PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"
+}
+
+step "apt: kernel $abi, headers and linux-source-6.1 $version, dkms"
+in_root apt-get update -q > "$work/apt.log"
+in_root apt-get install -y -q --no-install-recommends \
+    "linux-image-$abi" "linux-headers-$abi" "linux-source-6.1=$version" \
+    dkms initramfs-tools e2fsprogs >> "$work/apt.log" 2>&1 \
+    || { tail -20 "$work/apt.log"; die "apt-get install of the kernel failed"; }
+
+step "apt: our packages (DKMS builds openvswitch.ko)"
+rm -rf "$root/tmp/debs"
+mkdir -p "$root/tmp/debs"
+cp "$debdir"/*.deb "$root/tmp/debs/"
+debs=$(cd "$root/tmp/debs" && ls openvswitch-common_*.deb openvswitch-switch_*.deb \
+           python3-openvswitch_*.deb openvswitch-doc_*.deb ovs-l3dsr_*.deb \
+           openvswitch-l3dsr-dkms_*.deb | sed 's|^|/tmp/debs/|')
+# shellcheck disable=SC2086
+in_root apt-get install -y -q $debs > "$work/install.log" 2>&1 \
+    || { tail -40 "$work/install.log"; die "apt-get install of our packages failed"; }
+grep -iE 'dkms|openvswitch.ko|Building|Installing' "$work/install.log" | sed 's/^/  /' || true
+in_root dkms status | tee "$work/dkms-status"
+grep -q "^openvswitch-l3dsr/.*, $abi, x86_64: installed" "$work/dkms-status" \
+    || die "dkms status does not show openvswitch-l3dsr installed for $abi"
+ko=$(in_root modinfo -k "$abi" -n openvswitch)
+echo "  modinfo -n openvswitch: $ko"
+case $ko in
+    */updates/dkms/openvswitch.ko*) ;;
+    *) die "modprobe openvswitch would load $ko, not the DKMS module" ;;
+esac
+in_root dpkg-query -W openvswitch-common openvswitch-switch python3-openvswitch \
+    ovs-l3dsr openvswitch-l3dsr-dkms | sed 's/^/  /'
+
+# --- 2. DKMS refuses headers of another upload ---
+# By default the previous ABI (6.1.0-57-amd64 -> 6.1.0-56-amd64), if the
+# archive has its headers.
+n=${abi#6.1.0-}
+n=${n%-amd64}
+other=${L3DSR_OTHER_ABI:-6.1.0-$((n - 1))-amd64}
+if ! in_root apt-cache show "linux-headers-$other" > /dev/null 2>&1; then
+    echo "check-packages: no linux-headers-$other in the archive: mismatch check skipped"
+else
+    L3DSR_OTHER_ABI=$other
+    step "dkms: headers $L3DSR_OTHER_ABI of another upload are refused"
+    in_root apt-get install -y -q --no-install-recommends \
+        "linux-headers-$L3DSR_OTHER_ABI" >> "$work/apt.log" 2>&1 \
+        || die "cannot install linux-headers-$L3DSR_OTHER_ABI"
+    modversion=$(sed -n 's|^openvswitch-l3dsr/\([^,]*\),.*|\1|p' "$work/dkms-status" | head -n 1)
+    if in_root dkms build -m openvswitch-l3dsr -v "$modversion" \
+            -k "$L3DSR_OTHER_ABI" > "$work/dkms-other.log" 2>&1; then
+        die "dkms built openvswitch-l3dsr for $L3DSR_OTHER_ABI against linux-source-6.1 $version"
+    fi
+    log=$root/var/lib/dkms/openvswitch-l3dsr/$modversion/build/make.log
+    grep 'disagree' "$log" | sed 's/^/  /'
+    grep -q "headers and source disagree: linux-headers-$L3DSR_OTHER_ABI is .*, linux-source-6.1 is $version" "$log" \
+        || die "the refusal does not name both versions (see $log)"
+    in_root dkms status | sed 's/^/  /'
+fi
+
+# --- 3. boot it ---
+step "image: guest checks as a systemd unit, ext4 image"
+install -m 755 "$srcdir/tests/check-packages-guest.sh" "$root/usr/local/sbin/l3dsr-check"
+cat > "$root/etc/systemd/system/l3dsr-check-net.service" <<'EOF'
+[Unit]
+Description=l3dsr check: the client namespace and its veth to br0
+Before=openvswitch-switch.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -ec 'ip netns add lb; ip link add veth-lb type veth peer name eth0 netns lb; ip link set veth-lb up; ip -n lb link set lo up; ip -n lb link set eth0 up; ip -n lb addr add 10.0.0.1/24 dev eth0; ip -n lb addr add 2001:db8:0:1::1/64 dev eth0 nodad; ip -n lb route add default via 10.0.0.2; ip -n lb -6 route add default via 2001:db8:0:1::2'
+[Install]
+WantedBy=multi-user.target
+EOF
+cat > "$root/etc/systemd/system/l3dsr-check.service" <<'EOF'
+[Unit]
+Description=l3dsr check: the checks of make check-packages
+After=ovs-l3dsr.service openvswitch-switch.service l3dsr-check-net.service
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/l3dsr-check
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/ttyS0
+[Install]
+WantedBy=multi-user.target
+EOF
+in_root systemctl enable l3dsr-check-net.service l3dsr-check.service > /dev/null 2>&1
+in_root systemctl mask serial-getty@ttyS0.service > /dev/null 2>&1
+echo '/dev/vda / ext4 defaults 0 1' > "$root/etc/fstab"
+echo l3dsr-host > "$root/etc/hostname"
+rm -rf "$root/tmp/debs" "$root/var/cache/apt/archives"/*.deb
+kernel=$root/boot/vmlinuz-$abi
+initrd=$root/boot/initrd.img-$abi
+[ -f "$initrd" ] || die "no $initrd"
+cp "$kernel" "$initrd" "$work/"
+umount_root
+image=$work/disk.img
+rm -f "$image"
+truncate -s 8G "$image"
+mkfs.ext4 -q -F -d "$root" "$image"
+
+step "boot 1 and boot 2 (reboot) in qemu (TCG), systemd as init"
+timeout "${L3DSR_BOOT_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -cpu max \
+    -smp 2 -m 2048 -nodefaults -no-user-config -display none \
+    -serial stdio -monitor none \
+    -kernel "$work/vmlinuz-$abi" -initrd "$work/initrd.img-$abi" \
+    -append "root=/dev/vda rw console=ttyS0 quiet loglevel=4 panic=-1" \
+    -drive "file=$image,format=raw,if=virtio" \
+    < /dev/null 2>&1 | sed -u 's/\r$//' | tee "$work/console.log" \
+    | grep --line-buffered 'l3dsr-check' || true
+grep -q 'l3dsr-check: boot 1: PASS' "$work/console.log" || die "boot 1 failed (see $work/console.log)"
+grep -q 'l3dsr-check: boot 2: PASS' "$work/console.log" || die "boot 2 failed (see $work/console.log)"
+step "done: PASS"
