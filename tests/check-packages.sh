@@ -30,7 +30,8 @@ work=$(cd "$2" && pwd)
 root=$work/root
 mirror=${L3DSR_MIRROR:-http://deb.debian.org/debian}
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot)"
-ls "$debdir"/ovs-l3dsr_*.deb > /dev/null 2>&1 || die "no packages in $debdir: run make deb"
+[ "${L3DSR_PREPARE_ONLY:-}" = 1 ] || ls "$debdir"/ovs-l3dsr_*.deb > /dev/null 2>&1 \
+    || die "no packages in $debdir: run make deb"
 
 step_start=0
 step () {
@@ -45,50 +46,76 @@ $("$srcdir/datapath/kernel-abi.sh")
 EOF
 
 # --- 1. the root ---
-step "debootstrap (cached)"
+# The cache holds the debootstrap root with the kernel, headers,
+# linux-source-6.1 and dkms installed, keyed by what went into it.
 include=systemd-sysv,udev,dbus,kmod,iproute2,iputils-ping,procps,ca-certificates
-key=$(echo "bookworm $mirror $include" | sha256sum | cut -c1-12)
+kernel_pkgs="linux-image-$abi linux-headers-$abi linux-source-6.1=$version dkms initramfs-tools e2fsprogs"
+key=$(echo "bookworm $mirror $include $kernel_pkgs" | sha256sum | cut -c1-12)
 cache=${L3DSR_CACHE:-/var/cache/ovs-l3dsr}/debootstrap-$key
-if [ ! -f "$cache/.l3dsr-ok" ]; then
-    rm -rf "$cache"
-    mkdir -p "$cache"
-    debootstrap --include="$include" bookworm "$cache" "$mirror" \
-        > "$work/debootstrap.log" 2>&1 \
-        || { tail -20 "$work/debootstrap.log"; die "debootstrap failed"; }
-    touch "$cache/.l3dsr-ok"
-fi
 
-umount_root () {
+umount_in () {
     for m in dev/pts dev sys proc; do
-        if mountpoint -q "$root/$m"; then umount -l "$root/$m"; fi
+        if mountpoint -q "$1/$m"; then umount -l "$1/$m"; fi
     done
 }
-trap umount_root EXIT
-umount_root
-rm -rf "$root"
-cp -a "$cache" "$root"
-rm -f "$root/.l3dsr-ok"
-mount -t proc proc "$root/proc"
-mount -t sysfs sys "$root/sys"
-mount --bind /dev "$root/dev"
-mount --bind /dev/pts "$root/dev/pts"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-cat > "$root/etc/apt/sources.list" <<EOF
+mount_in () {
+    mount -t proc proc "$1/proc"
+    mount -t sysfs sys "$1/sys"
+    mount --bind /dev "$1/dev"
+    mount --bind /dev/pts "$1/dev/pts"
+}
+in_dir () {
+    dir=$1
+    shift
+    chroot "$dir" env DEBIAN_FRONTEND=noninteractive \
+        PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"
+}
+in_root () {
+    in_dir "$root" "$@"
+}
+cleanup () {
+    umount_in "$cache.tmp"
+    umount_in "$root"
+}
+trap cleanup EXIT
+
+step "root: debootstrap, then kernel $abi, headers and linux-source-6.1 $version, dkms (cached)"
+if [ ! -f "$cache/.l3dsr-ok" ]; then
+    umount_in "$cache.tmp"
+    if [ ! -f "$cache.tmp/.l3dsr-debootstrapped" ]; then
+        rm -rf "$cache.tmp"
+        mkdir -p "$cache.tmp"
+        debootstrap --include="$include" bookworm "$cache.tmp" "$mirror" \
+            > "$work/debootstrap.log" 2>&1 \
+            || { tail -20 "$work/debootstrap.log"; die "debootstrap failed"; }
+        touch "$cache.tmp/.l3dsr-debootstrapped"
+    fi
+    cat > "$cache.tmp/etc/apt/sources.list" <<EOF
 deb $mirror bookworm main
 deb $mirror bookworm-updates main
 deb ${L3DSR_SECURITY_MIRROR:-http://deb.debian.org/debian-security} bookworm-security main
 EOF
-in_root () {
-    chroot "$root" env DEBIAN_FRONTEND=noninteractive \
-        PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"
-}
+    cp /etc/resolv.conf "$cache.tmp/etc/resolv.conf"
+    mount_in "$cache.tmp"
+    in_dir "$cache.tmp" apt-get update -q > "$work/apt.log"
+    # shellcheck disable=SC2086
+    in_dir "$cache.tmp" apt-get install -y -q --no-install-recommends \
+        $kernel_pkgs >> "$work/apt.log" 2>&1 \
+        || { tail -20 "$work/apt.log"; die "apt-get install of the kernel failed"; }
+    in_dir "$cache.tmp" apt-get clean
+    umount_in "$cache.tmp"
+    touch "$cache.tmp/.l3dsr-ok"
+    rm -rf "$cache"
+    mv "$cache.tmp" "$cache"
+fi
+[ "${L3DSR_PREPARE_ONLY:-}" != 1 ] || exit 0
 
-step "apt: kernel $abi, headers and linux-source-6.1 $version, dkms"
-in_root apt-get update -q > "$work/apt.log"
-in_root apt-get install -y -q --no-install-recommends \
-    "linux-image-$abi" "linux-headers-$abi" "linux-source-6.1=$version" \
-    dkms initramfs-tools e2fsprogs >> "$work/apt.log" 2>&1 \
-    || { tail -20 "$work/apt.log"; die "apt-get install of the kernel failed"; }
+umount_in "$root"
+rm -rf "$root"
+cp -a "$cache" "$root"
+rm -f "$root/.l3dsr-ok"
+mount_in "$root"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
 
 step "apt: our packages (DKMS builds openvswitch.ko)"
 rm -rf "$root/tmp/debs"
@@ -175,7 +202,7 @@ kernel=$root/boot/vmlinuz-$abi
 initrd=$root/boot/initrd.img-$abi
 [ -f "$initrd" ] || die "no $initrd"
 cp "$kernel" "$initrd" "$work/"
-umount_root
+umount_in "$root"
 image=$work/disk.img
 rm -f "$image"
 truncate -s 8G "$image"

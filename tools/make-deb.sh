@@ -52,7 +52,7 @@ awk -v RS= -v ORS='\n\n' '
     { print }' "$deb/control" | sed -e '$d' > "$deb/control.new"
 cat "$pkg/control.append" >> "$deb/control.new"
 mv "$deb/control.new" "$deb/control"
-rm -f "$deb"/openvswitch-switch-dpdk.* "$deb"/openvswitch-source.*
+# (Their files in debian/ stay: Open vSwitch's debian/automake.mk lists them.)
 
 debversion=$(dpkg-parsechangelog -l "$deb/changelog" -SVersion)
 distribution=$(dpkg-parsechangelog -l "$deb/changelog" -SDistribution)
