@@ -57,6 +57,11 @@ mv "$deb/control.new" "$deb/control"
 debversion=$(dpkg-parsechangelog -l "$deb/changelog" -SVersion)
 distribution=$(dpkg-parsechangelog -l "$deb/changelog" -SDistribution)
 version=$debversion+l3dsr$revision
+# The changelog entry is signed by DEBFULLNAME <DEBEMAIL>, by default the
+# author of the commit built.
+name=${DEBFULLNAME:-$(git -C "$srcdir" log -1 --format=%an 2>/dev/null || echo ovs-l3dsr)}
+email=${DEBEMAIL:-$(git -C "$srcdir" log -1 --format=%ae 2>/dev/null || true)}
+[ -n "$email" ] || die "set DEBEMAIL (the changelog entry needs an address)"
 upstream=${debversion%-*}
 modversion=$upstream+l3dsr$revision
 {
@@ -67,7 +72,7 @@ modversion=$upstream+l3dsr$revision
     echo "    packages ovs-l3dsr and openvswitch-l3dsr-dkms.  No DPDK, no"
     echo "    openvswitch-source."
     echo
-    echo " -- ${DEBFULLNAME:-ovs-l3dsr builder} <${DEBEMAIL:-root@localhost}>  $(date -R)"
+    echo " -- $name <$email>  $(date -R)"
     echo
     cat "$deb/changelog"
 } > "$deb/changelog.new"
