@@ -93,8 +93,15 @@ cp "$srcdir/datapath/build.sh" "$srcdir/datapath/kernel-abi.sh" \
     "$srcdir/datapath/Kbuild" "$deb/l3dsr-dkms/datapath/"
 sed "s/@VERSION@/$modversion/" "$pkg/openvswitch-l3dsr-dkms.dkms.in" \
     > "$deb/openvswitch-l3dsr-dkms.dkms"
-echo "debian/l3dsr-dkms/datapath usr/src/openvswitch-l3dsr-$modversion" \
-    > "$deb/openvswitch-l3dsr-dkms.install"
+# The stock openvswitch.ko and ours both lack a MODULE_VERSION, so that DKMS
+# would see equal versions and keep the stock one: this file makes it skip
+# that comparison (dkms(8), modules_to_force_install).
+mkdir -p "$deb/l3dsr-dkms/force"
+cp "$pkg/modules_to_force_install/openvswitch-l3dsr" "$deb/l3dsr-dkms/force/"
+{
+    echo "debian/l3dsr-dkms/datapath usr/src/openvswitch-l3dsr-$modversion"
+    echo "debian/l3dsr-dkms/force/openvswitch-l3dsr usr/share/dkms/modules_to_force_install"
+} > "$deb/openvswitch-l3dsr-dkms.install"
 
 echo "make-deb: building $version (DEB_BUILD_OPTIONS=nocheck parallel=N)"
 jobs=$(nproc 2>/dev/null || echo 2)
