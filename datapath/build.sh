@@ -36,7 +36,8 @@ mkdir -p "$2"
 out=$(cd "$2" && pwd)
 tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 
-set -- $("$srcdir/datapath/kernel-abi.sh")
+abiline=$("$srcdir/datapath/kernel-abi.sh") || die "no kernel to build for (see above)"
+set -- $abiline
 abi=$1 version=$2
 headers=/usr/src/linux-headers-$abi
 [ -r "$tarball" ] || die "$tarball not found: install linux-source-6.1"

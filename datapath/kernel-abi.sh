@@ -21,9 +21,11 @@ version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) \
 [ -n "$version" ] || die "linux-source-6.1 is not installed; run tools/setup.sh"
 
 # Installed linux-headers-<abi>-amd64 packages, without the meta-package.
+# Unpacked or half-configured count too: DKMS builds from the postinst of
+# the headers package itself.
 headers=$(dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\n' \
               'linux-headers-*-amd64' 2>/dev/null \
-          | awk '$3 == "ii" && $1 != "linux-headers-amd64"')
+          | awk '$3 ~ /^i[iUF]$/ && $1 != "linux-headers-amd64"')
 
 abi=
 if [ -n "${KERNEL_ABI:-}" ]; then

@@ -79,6 +79,8 @@ cleanup () {
 }
 trap cleanup EXIT
 
+# L3DSR_BOOT_ONLY=1: only step 3, on the root of an earlier run.
+if [ "${L3DSR_BOOT_ONLY:-}" != 1 ]; then
 step "root: debootstrap, then kernel $abi, headers and linux-source-6.1 $version, dkms (cached)"
 if [ ! -f "$cache/.l3dsr-ok" ]; then
     umount_in "$cache.tmp"
@@ -151,9 +153,11 @@ if ! in_root apt-cache show "linux-headers-$other" > /dev/null 2>&1; then
 else
     L3DSR_OTHER_ABI=$other
     step "dkms: headers $L3DSR_OTHER_ABI of another upload are refused"
+    # With bookworm's dkms 3.0.10 the refusal fails the headers' postinst
+    # (dkms autoinstall exits 11): a known limitation, see docs/install.md.
     in_root apt-get install -y -q --no-install-recommends \
-        "linux-headers-$L3DSR_OTHER_ABI" >> "$work/apt.log" 2>&1 \
-        || die "cannot install linux-headers-$L3DSR_OTHER_ABI"
+        "linux-headers-$L3DSR_OTHER_ABI" > "$work/apt-other.log" 2>&1 \
+        || echo "check-packages: (known limitation) the postinst of linux-headers-$L3DSR_OTHER_ABI failed"
     modversion=$(sed -n 's|^openvswitch-l3dsr/\([^,]*\),.*|\1|p' "$work/dkms-status" | head -n 1)
     if in_root dkms build -m openvswitch-l3dsr -v "$modversion" \
             -k "$L3DSR_OTHER_ABI" > "$work/dkms-other.log" 2>&1; then
@@ -164,6 +168,10 @@ else
     grep -q "headers and source disagree: linux-headers-$L3DSR_OTHER_ABI is .*, linux-source-6.1 is $version" "$log" \
         || die "the refusal does not name both versions (see $log)"
     in_root dkms status | sed 's/^/  /'
+    in_root dpkg --purge "linux-headers-$L3DSR_OTHER_ABI" \
+        "linux-headers-${L3DSR_OTHER_ABI%-amd64}-common" > /dev/null
+fi
+
 fi
 
 # --- 3. boot it ---
