@@ -43,10 +43,6 @@ check "openvswitch-switch active" systemctl is-active openvswitch-switch
 check "ovs-l3dsr active" systemctl is-active ovs-l3dsr
 check "dkms status: installed" sh -c \
     "dkms status | tee /dev/stderr | grep -q \"^openvswitch-l3dsr/.*, $(uname -r), x86_64: installed\""
-check "loaded openvswitch.ko is the DKMS one" sh -c \
-    'grep -q . /sys/module/openvswitch/srcversion &&
-     [ "$(cat /sys/module/openvswitch/srcversion)" = "$(modinfo -F srcversion openvswitch)" ] &&
-     modinfo -n openvswitch | grep -q /updates/dkms/'
 
 if [ "$stage" = 1 ]; then
     ovs-vsctl --may-exist add-br br0 -- --may-exist add-port br0 veth-lb
@@ -66,6 +62,11 @@ ip addr replace 2001:db8:0:1::2/64 dev br0 nodad
 ip link set br0 up
 sleep 1
 
+# The module is loaded once a bridge exists.
+check "loaded openvswitch.ko is the DKMS one" sh -c \
+    'grep -q . /sys/module/openvswitch/srcversion &&
+     [ "$(cat /sys/module/openvswitch/srcversion)" = "$(modinfo -F srcversion openvswitch)" ] &&
+     modinfo -n openvswitch | grep -q /updates/dkms/'
 check "datapath probe: set_daddr_on_dscp" \
     grep -q 'Datapath supports set_daddr_on_dscp action' /var/log/openvswitch/ovs-vswitchd.log
 check "datapath probe: hmark" \
@@ -87,6 +88,8 @@ check "no DSCP: answer from the server's own address" sh -c \
 finish
 if [ "$stage" = 1 ]; then
     echo 2 > "$stage_file"
+    # Boot 2's probe lines must come from boot 2's ovs-vswitchd.
+    mv /var/log/openvswitch/ovs-vswitchd.log /var/log/openvswitch/ovs-vswitchd.log.boot1
     systemctl reboot
 else
     echo done > "$stage_file"
