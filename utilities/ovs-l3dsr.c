@@ -381,14 +381,15 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
     return true;
 }
 
-/* "start", "stop" and "restart".  "restart" is planned as a whole, the start
- * on the host as the stop leaves it, and applied at once, so that a failure
- * rolls back to the host as it was before the stop. */
+/* "start", "stop" and "restart".  "restart" is planned as "start" is: as
+ * the net difference between what is in place and what the configuration
+ * asks for, so that an unchanged configuration changes nothing, and the
+ * VIPs never go without their flows or their addresses. */
 static int
 do_change(const char *action)
 {
-    bool stop = strcmp(action, "start");
-    bool start = strcmp(action, "stop");
+    bool stop = !strcmp(action, "stop");
+    bool start = !stop;
     struct l3dsr_flow *flows[2];
     size_t n_flows = 0;
     struct ctx ctx;
@@ -695,7 +696,7 @@ usage(void)
            "  start        add the VIPs to lo, set the ARP sysctls, add "
            "the flows\n"
            "  stop         undo exactly what start did\n"
-           "  restart      stop, then start\n"
+           "  restart      as start: change only what differs\n"
            "  status       show every VIP: alias, flow, counters\n"
            "  check        one line; exit 0 all started, 3 some, 1 none\n"
            "  show-config  show the entries as read, report problems\n"
