@@ -338,7 +338,7 @@ run_plan(struct ctx *ctx, const char *action, const struct l3dsr_plan *plan,
  * before anything changes.  Returns true if successful. */
 static bool
 prepare_change(struct ctx *ctx, const char *action, bool start,
-               struct l3dsr_flow *flows[2], size_t *n_flows)
+               struct l3dsr_flow *flows[L3DSR_MAX_FLOWS], size_t *n_flows)
 {
     if (start && !load_conf(ctx)) {
         return false;
@@ -389,7 +389,7 @@ do_change(const char *action)
 {
     bool stop = strcmp(action, "start");
     bool start = strcmp(action, "stop");
-    struct l3dsr_flow *flows[2];
+    struct l3dsr_flow *flows[L3DSR_MAX_FLOWS];
     size_t n_flows = 0;
     struct ctx ctx;
     bool ok;
