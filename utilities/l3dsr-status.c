@@ -668,7 +668,11 @@ l3dsr_status_json(const struct l3dsr_status_input *in, bool all, bool *ok)
     json_object_put_nocopy(doc, xstrdup("check"),
                            json_string_create_nocopy(ds_steal_cstr(&line)));
     json_object_put(doc, "vips", vips);
-    json_object_put(doc, "complete", json_boolean_create(*ok));
+    /* Without a bridge to read, the flows are unknown, even if "status"
+     * only warns about it. */
+    bool complete = *ok && !(in->conf && in->flows_unknown
+                             && l3dsr_conf_has_l3(in->conf));
+    json_object_put(doc, "complete", json_boolean_create(complete));
 
     char *s = json_to_string(doc, JSSF_PRETTY | JSSF_SORT);
     json_destroy(doc);
