@@ -9,7 +9,8 @@ TESTSUITE_AT += \
 	tests/l3dsr-hmark.at \
 	tests/l3dsr-numbers.at \
 	tests/l3dsr-wire-format.at \
-	tests/l3dsr-python.at
+	tests/l3dsr-python.at \
+	tests/ovs-l3dsr-status.at
 
 # system-l3dsr.at includes the other system test files; the kernel
 # testsuite (make check-kernel, in a VM) includes it too.
@@ -17,6 +18,7 @@ L3DSR_SYSTEM_AT = \
 	tests/system-l3dsr.at \
 	tests/system-l3dsr-ctl.at \
 	tests/system-l3dsr-state.at \
+	tests/system-ovs-l3dsr-status.at \
 	tests/system-l3dsr-hmark.at \
 	tests/system-l3dsr-kmod.at \
 	tests/system-l3dsr-controller.at

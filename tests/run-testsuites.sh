@@ -25,7 +25,7 @@ case $tier in
         target=check
         files="l3dsr-daddr-on-dscp.at l3dsr-packets.at l3dsr-datapath.at
                l3dsr-ctl.at l3dsr-hmark.at l3dsr-wire-format.at
-               l3dsr-python.at l3dsr-numbers.at
+               l3dsr-python.at l3dsr-numbers.at ovs-l3dsr-status.at
                ofp-actions.at ofp-print.at ovs-ofctl.at odp.at
                ofproto-dpif.at dpif-netdev.at pytest.at"
         ;;
@@ -36,7 +36,8 @@ case $tier in
         fi
         suite=tests/system-userspace-testsuite
         target=check-system-userspace
-        files="system-l3dsr.at system-l3dsr-ctl.at system-l3dsr-state.at
+files="system-l3dsr.at system-l3dsr-ctl.at system-l3dsr-state.at
+               system-ovs-l3dsr-status.at
                system-l3dsr-hmark.at
                system-l3dsr-controller.at"
         ;;

@@ -260,7 +260,10 @@ l3dsr_bridge_open(const char *name, struct l3dsr_bridge **brp)
                         ovs_strerror(error),
                         error == ENOENT || error == ECONNREFUSED
                         ? ": is ovs-vswitchd running, and is there such a "
-                          "bridge?" : "");
+                          "bridge?"
+                        : error == EACCES || error == EPERM
+                        ? ": the flows can be read only by root or a user "
+                          "who may write to that socket" : "");
         free(target);
         l3dsr_bridge_close(br);
         return msg;

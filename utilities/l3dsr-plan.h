@@ -47,9 +47,13 @@ struct l3dsr_plan_input {
     const struct svec *unreachable;     /* Bridges that could not be read. */
 };
 
+/* At most one flow per DSCP and one more, for each family. */
+#define L3DSR_MAX_FLOWS (2 * (64 + 1))
+
 char *l3dsr_build_flows(const struct l3dsr_conf *, struct l3dsr_bridge *,
                         const struct l3dsr_flow_options *,
-                        struct l3dsr_flow *flows[2], size_t *n_flows)
+                        struct l3dsr_flow *flows[L3DSR_MAX_FLOWS],
+                        size_t *n_flows)
     OVS_WARN_UNUSED_RESULT;
 
 void l3dsr_plan_stop(const struct l3dsr_plan_input *,

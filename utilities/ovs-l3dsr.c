@@ -54,6 +54,7 @@ static bool dry_run;                    /* -n: Change nothing. */
 static bool verbose;                    /* -v: Print the changes. */
 static bool no_header;                  /* -x: No status header. */
 static char *state_file;                /* --state-file. */
+static bool json_format;                /* --format=json. */
 static struct l3dsr_flow_options flow_options = {
     .priority = -1,                     /* --priority. */
     .then = NULL,                       /* --then. */
@@ -72,7 +73,8 @@ struct ctx {
     struct l3dsr_state state;           /* As the state file says. */
     struct l3dsr_view view;             /* The host and its bridges. */
     struct l3dsr_bridge *target;        /* Bridge for the flows, or NULL. */
-    struct svec unreachable;            /* Bridges that could not be read. */
+    struct svec unreachable;            /* Bridges that could not be read... */
+    struct svec unreachable_errors;     /* ...and why. */
     struct lockfile *lock;
 };
 
@@ -87,6 +89,7 @@ ctx_init(struct ctx *ctx)
     l3dsr_view_init(&ctx->view);
     ctx->target = NULL;
     svec_init(&ctx->unreachable);
+    svec_init(&ctx->unreachable_errors);
     ctx->lock = NULL;
 }
 
@@ -97,6 +100,7 @@ ctx_destroy(struct ctx *ctx)
     l3dsr_state_destroy(&ctx->state);
     l3dsr_view_destroy(&ctx->view);
     svec_destroy(&ctx->unreachable);
+    svec_destroy(&ctx->unreachable_errors);
     lockfile_unlock(ctx->lock);
 }
 
@@ -280,6 +284,7 @@ open_bridge(struct ctx *ctx, const char *name, bool required)
         } else {
             l3dsr_warn("%s", error);
             svec_add(&ctx->unreachable, name);
+            svec_add(&ctx->unreachable_errors, error);
         }
         free(error);
         return NULL;
@@ -433,7 +438,7 @@ run_plan(struct ctx *ctx, const char *action, const struct l3dsr_plan *plan,
  * before anything changes.  Returns true if successful. */
 static bool
 prepare_change(struct ctx *ctx, const char *action, bool start,
-               struct l3dsr_flow *flows[2], size_t *n_flows)
+               struct l3dsr_flow *flows[L3DSR_MAX_FLOWS], size_t *n_flows)
 {
     if (start && !load_conf(ctx)) {
         return false;
@@ -488,7 +493,7 @@ do_change(const char *action)
 {
     bool stop = !strcmp(action, "stop");
     bool start = !stop;
-    struct l3dsr_flow *flows[2];
+    struct l3dsr_flow *flows[L3DSR_MAX_FLOWS];
     size_t n_flows = 0;
     struct ctx ctx;
     bool ok;
@@ -575,11 +580,31 @@ read_status(struct ctx *ctx, struct l3dsr_status_input *in)
     in->conf = &ctx->conf;
     in->view = &ctx->view;
     in->flows_unknown = ctx->unreachable.n || !ctx->view.n_bridges;
+    in->unreadable = &ctx->unreachable;
+    in->bridge_errors = &ctx->unreachable_errors;
+    in->read_ok = ok && !ctx->unreachable.n;
     if (ok && !ctx->view.n_bridges && !ctx->unreachable.n
         && l3dsr_conf_has_l3(&ctx->conf)) {
         l3dsr_warn("no bridge known: flows not checked (use -b BRIDGE)");
     }
     return ok && !ctx->unreachable.n;
+}
+
+/* "status --format=json": the same exit status as "status", and a JSON
+ * document even if the configuration is invalid. */
+static bool
+print_status_json(struct ctx *ctx)
+{
+    struct l3dsr_status_input in = { .conf = NULL };
+    bool ok;
+
+    if (load_conf(ctx)) {
+        read_status(ctx, &in);
+    }
+    char *s = l3dsr_status_json(&in, show_all, &ok);
+    puts(s);
+    free(s);
+    return ok;
 }
 
 /* "status", with dsrctl's exit status: 0 whether or not the configured
@@ -593,6 +618,11 @@ do_status(void)
     bool ok;
 
     ctx_init(&ctx);
+    if (json_format) {
+        ok = print_status_json(&ctx);
+        ctx_destroy(&ctx);
+        return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+    }
     ok = load_conf(&ctx);
     if (ok && !ctx.conf.n_vips && !show_all) {
         printf("No configured DSRs found.\n");
@@ -703,6 +733,7 @@ parse_options(int argc, char *argv[])
         OPT_PRIORITY,
         OPT_THEN,
         OPT_STATE_FILE,
+        OPT_FORMAT,
     };
     static const struct option long_options[] = {
         {"all", no_argument, NULL, 'a'},
@@ -716,6 +747,7 @@ parse_options(int argc, char *argv[])
         {"priority", required_argument, NULL, OPT_PRIORITY},
         {"then", required_argument, NULL, OPT_THEN},
         {"state-file", required_argument, NULL, OPT_STATE_FILE},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -782,6 +814,17 @@ parse_options(int argc, char *argv[])
             state_file = optarg;
             break;
 
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "json")) {
+                json_format = true;
+            } else if (!strcmp(optarg, "text")) {
+                json_format = false;
+            } else {
+                ovs_fatal(0, "--format: \"%s\" is neither text nor json",
+                          optarg);
+            }
+            break;
+
         case 'h':
             usage();
 
@@ -824,6 +867,7 @@ usage(void)
            "nothing\n"
            "  -v, --verbose          print each change as it is made\n"
            "  -x, --no-header        status: no header line\n"
+           "  --format=text|json     status: a table (default) or JSON\n"
            "  --in-port=PORT         rewrite only packets received on PORT "
            "(any: all)\n"
            "  --priority=N           priority of the flows (default: 40000)\n"
