@@ -370,7 +370,7 @@ for i in 1 2; do
 done
 for i in 1 2; do
     for try in $(seq 50); do
-        in_ns l3d-srv$i curl -qsf --noproxy '*' -o /dev/null \
+        in_ns l3d-srv$i curl -qsf --noproxy '*' --max-time 2 -o /dev/null \
             http://127.0.0.1/ && break
         [ "$try" -lt 50 ] || die "HTTP server $i did not start:" \
                                  "$(cat "$RUN/httpd$i.log")"
