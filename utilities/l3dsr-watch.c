@@ -253,6 +253,25 @@ bridge_is_owned(const struct l3dsr_state *state, const char *bridge)
     return false;
 }
 
+/* A flow of ovs-l3dsr that another client modified may have lost the
+ * cookie on the way (mod-flows without "cookie=" sets it to 0).  The rules
+ * that ovs-l3dsr installed stay its own, so that such a flow is replaced
+ * like any other changed flow, rather than refused as someone else's
+ * (which "start" does for a rule that it finds taken). */
+static void
+reclaim_rules(const struct watch *w, struct l3dsr_bridge *br)
+{
+    for (size_t i = 0; i < br->n_flows; i++) {
+        struct l3dsr_flow *flow = br->flows[i];
+
+        for (size_t j = 0; j < w->n_wanted; j++) {
+            if (l3dsr_flow_same_rule(flow, w->wanted[j])) {
+                flow->cookie = htonll(L3DSR_COOKIE);
+            }
+        }
+    }
+}
+
 /* Plans into 'plan' what puts back what ovs-l3dsr owns: from "start"'s own
  * plan, the flows of the bridge ('br', if nonnull) that are missing or
  * differ, and the VIPs that the state file says ovs-l3dsr added to "lo"
@@ -415,6 +434,7 @@ check(struct watch *w, bool flows, bool locked)
         if (error) {
             goto out;
         }
+        reclaim_rules(w, br);
     }
 
     error = plan_repairs(w, &state, &view, br, &plan);
