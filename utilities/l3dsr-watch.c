@@ -54,11 +54,11 @@
 VLOG_DEFINE_THIS_MODULE(l3dsr_watch);
 
 /* Delays before connecting again to the bridge, in ms.  ovs-vswitchd comes
- * back within a second or so of a restart, so the first tries come fast,
- * and the longest delay keeps the flows back within a second of its
- * return. */
+ * back within a second or so of a restart, so the tries come fast (a
+ * refused connection to a local socket costs next to nothing), and the
+ * flows are back within a fraction of a second of its return. */
 #define MIN_BACKOFF 100
-#define MAX_BACKOFF 500
+#define MAX_BACKOFF 250
 
 /* Delays before checking again after a check failed, in ms. */
 #define MIN_RETRY 100
@@ -570,9 +570,13 @@ monitor_handle(struct watch *w, struct ofpbuf *msg)
         return;
     }
     switch ((int) type) {
-    case OFPTYPE_ECHO_REQUEST:
-        vconn_send(w->mon, ofputil_encode_echo_reply(oh));
+    case OFPTYPE_ECHO_REQUEST: {
+        struct ofpbuf *reply = ofputil_encode_echo_reply(oh);
+        if (vconn_send(w->mon, reply)) {
+            ofpbuf_delete(reply);
+        }
         break;
+    }
 
     case OFPTYPE_FLOW_MONITOR_STATS_REPLY:
         if (w->state == MON_REQUESTED && oh->xid == w->mon_xid) {
