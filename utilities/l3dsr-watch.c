@@ -25,7 +25,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "byte-order.h"
 #include "daemon.h"
 #include "dirs.h"
 #include "fatal-signal.h"
@@ -266,7 +265,7 @@ reclaim_rules(const struct watch *w, struct l3dsr_bridge *br)
 
         for (size_t j = 0; j < w->n_wanted; j++) {
             if (l3dsr_flow_same_rule(flow, w->wanted[j])) {
-                flow->cookie = htonll(L3DSR_COOKIE);
+                flow->cookie = w->wanted[j]->cookie;
             }
         }
     }
@@ -476,7 +475,9 @@ out:
 static bool
 update_is_relevant(const struct watch *w, const struct ofputil_flow_update *u)
 {
-    if (ntohll(u->cookie) == L3DSR_COOKIE) {
+    struct l3dsr_flow flow = { .cookie = u->cookie };
+
+    if (l3dsr_flow_is_owned(&flow)) {
         return true;
     }
     for (size_t i = 0; i < w->n_wanted; i++) {
