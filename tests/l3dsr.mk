@@ -21,7 +21,8 @@ L3DSR_SYSTEM_AT = \
 	tests/system-ovs-l3dsr-status.at \
 	tests/system-l3dsr-hmark.at \
 	tests/system-l3dsr-kmod.at \
-	tests/system-l3dsr-controller.at
+	tests/system-l3dsr-controller.at \
+	tests/system-ovs-l3dsr-watch.at
 SYSTEM_USERSPACE_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
 SYSTEM_KMOD_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
 

@@ -36,10 +36,9 @@ case $tier in
         fi
         suite=tests/system-userspace-testsuite
         target=check-system-userspace
-files="system-l3dsr.at system-l3dsr-ctl.at system-l3dsr-state.at
-               system-ovs-l3dsr-status.at
-               system-l3dsr-hmark.at
-               system-l3dsr-controller.at"
+        files="system-l3dsr.at system-l3dsr-ctl.at system-l3dsr-state.at
+               system-ovs-l3dsr-status.at system-ovs-l3dsr-watch.at
+               system-l3dsr-hmark.at system-l3dsr-controller.at"
         ;;
     *)
         echo "run-testsuites: unknown tier $tier" >&2

@@ -17,7 +17,9 @@ utilities_ovs_l3dsr_SOURCES = \
 	utilities/l3dsr-state.c \
 	utilities/l3dsr-state.h \
 	utilities/l3dsr-status.c \
-	utilities/l3dsr-status.h
+	utilities/l3dsr-status.h \
+	utilities/l3dsr-watch.c \
+	utilities/l3dsr-watch.h
 utilities_ovs_l3dsr_LDADD = lib/libopenvswitch.la
 
 man_MANS += utilities/ovs-l3dsr.8

@@ -31,6 +31,7 @@
 
 #include "byte-order.h"
 #include "command-line.h"
+#include "daemon.h"
 #include "dirs.h"
 #include "fatal-signal.h"
 #include "l3dsr-change.h"
@@ -40,6 +41,7 @@
 #include "l3dsr-plan.h"
 #include "l3dsr-state.h"
 #include "l3dsr-status.h"
+#include "l3dsr-watch.h"
 #include "lockfile.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -55,6 +57,7 @@ static bool verbose;                    /* -v: Print the changes. */
 static bool no_header;                  /* -x: No status header. */
 static char *state_file;                /* --state-file. */
 static bool json_format;                /* --format=json. */
+static char *unixctl_path;              /* --unixctl (watch). */
 static struct l3dsr_flow_options flow_options = {
     .priority = -1,                     /* --priority. */
     .then = NULL,                       /* --then. */
@@ -663,6 +666,36 @@ do_check(void)
     return status;
 }
 
+/* "watch": "start", then a daemon that keeps it in place.  The daemon
+ * changes to "/", so the names of files become absolute. */
+static bool
+watch_start(void)
+{
+    return do_change("start") == EXIT_SUCCESS;
+}
+
+static int
+do_watch(void)
+{
+    if (dry_run) {
+        ovs_fatal(0, "watch: -n is not supported");
+    }
+    conf_file = conf_file ? abs_file_name(NULL, conf_file) : NULL;
+    conf_dir = abs_file_name(NULL, conf_dir);
+    state_file = abs_file_name(NULL, state_file);
+
+    struct l3dsr_watch_options options = {
+        .conf_file = conf_file,
+        .conf_dir = conf_dir,
+        .bridge = bridge_name,
+        .state_file = state_file,
+        .flow_options = &flow_options,
+        .unixctl_path = unixctl_path,
+        .start = watch_start,
+    };
+    return l3dsr_watch_main(&options);
+}
+
 /* "show-config": the entries as ovs-l3dsr reads them.  Exits with 0 if the
  * configuration is clean, 1 if it is invalid, 2 if an entry was written
  * twice. */
@@ -703,7 +736,7 @@ main(int argc, char *argv[])
 
     if (argc - optind != 1) {
         ovs_fatal(0, "one action expected: start, stop, restart, status, "
-                  "check or show-config (use --help for help)");
+                  "check, show-config or watch (use --help for help)");
     }
     const char *action = argv[optind];
     if (!state_file) {
@@ -719,6 +752,8 @@ main(int argc, char *argv[])
         status = do_check();
     } else if (!strcmp(action, "show-config")) {
         status = do_show_config();
+    } else if (!strcmp(action, "watch")) {
+        status = do_watch();
     } else {
         ovs_fatal(0, "unknown action \"%s\" (use --help for help)", action);
     }
@@ -734,6 +769,9 @@ parse_options(int argc, char *argv[])
         OPT_THEN,
         OPT_STATE_FILE,
         OPT_FORMAT,
+        OPT_UNIXCTL,
+        DAEMON_OPTION_ENUMS,
+        VLOG_OPTION_ENUMS,
     };
     static const struct option long_options[] = {
         {"all", no_argument, NULL, 'a'},
@@ -748,6 +786,12 @@ parse_options(int argc, char *argv[])
         {"then", required_argument, NULL, OPT_THEN},
         {"state-file", required_argument, NULL, OPT_STATE_FILE},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        /* VLOG_LONG_OPTIONS but -v, which is ovs-l3dsr's --verbose. */
+        {"log-file", optional_argument, NULL, OPT_LOG_FILE},
+        {"syslog-method", required_argument, NULL, OPT_SYSLOG_IMPL},
+        {"syslog-target", required_argument, NULL, OPT_SYSLOG_TARGET},
+        DAEMON_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -825,6 +869,26 @@ parse_options(int argc, char *argv[])
             }
             break;
 
+        case OPT_UNIXCTL:
+            unixctl_path = optarg;
+            break;
+
+        case OPT_LOG_FILE:
+            if (vlog_set_log_file(optarg) && optarg) {
+                exit(EXIT_FAILURE);
+            }
+            break;
+
+        case OPT_SYSLOG_IMPL:
+            vlog_set_syslog_method(optarg);
+            break;
+
+        case OPT_SYSLOG_TARGET:
+            vlog_set_syslog_target(optarg);
+            break;
+
+        DAEMON_OPTION_HANDLERS
+
         case 'h':
             usage();
 
@@ -856,6 +920,8 @@ usage(void)
            "  status       show every VIP: alias, flow, counters\n"
            "  check        one line; exit 0 all started, 3 some, 1 none\n"
            "  show-config  show the entries as read, report problems\n"
+           "  watch        start, then keep the flows and VIPs in place "
+           "(daemon)\n"
            "\nOptions:\n"
            "  -a, --all              status: also show what is not "
            "configured\n"
@@ -875,8 +941,13 @@ usage(void)
            "(default: normal)\n"
            "  --state-file=FILE      state file (default: "
            "%s/ovs-l3dsr.state)\n"
+           "  --unixctl=SOCKET       watch: control socket (for ovs-appctl)\n"
+           "  --log-file[=FILE]      watch: log to FILE (default: "
+           "%s/%s.log)\n"
            "  -h, --help             display this help message\n"
            "  -V, --version          display version information\n",
-           program_name, program_name, ovs_rundir());
+           program_name, program_name, ovs_rundir(), ovs_logdir(),
+           program_name);
+    daemon_usage();
     exit(EXIT_SUCCESS);
 }
