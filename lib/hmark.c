@@ -47,34 +47,78 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
  * bits, or an SPI in all 32, in network byte order, as the 32 bits that the
  * kernel reads at the ports' offset of the L4 header. */
 
-/* Names of the options with a flag, in the order of their NX_HMARK_* bit. */
-static const char *const flag_names[] = {
-    "src_prefix", "dst_prefix", "sport_mask", "dport_mask", "spi_mask",
-    "sport", "dport", "spi", "proto_mask", "ct",
+/* Where an option keeps its value in struct ofpact_hmark. */
+enum hmark_field {
+    HMARK_NO_VALUE,             /* "ct": only a flag. */
+    HMARK_SRC_PREFIX,
+    HMARK_DST_PREFIX,
+    HMARK_PORT_MASK,            /* The bits 'max' << 'shift' of it. */
+    HMARK_PROTO_MASK,
+    HMARK_PORT_SET,             /* The bits 'max' << 'shift' of it. */
+    HMARK_RND,
+    HMARK_MOD,
+    HMARK_OFFSET,
 };
-BUILD_ASSERT_DECL(ARRAY_SIZE(flag_names) == 10);
-BUILD_ASSERT_DECL(NX_HMARK_ALL_FLAGS == (1 << ARRAY_SIZE(flag_names)) - 1);
 
-/* The fields of "tuple=" and the options they set to their full value. */
-struct hmark_tuple_field {
+/* An option of the action's text syntax.  The one table below serves
+ * hmark_parse(), hmark_format() and "tuple=" in both. */
+struct hmark_option {
     const char *name;
-    uint16_t flag;
+    const char *tuple;          /* Its name in "tuple=", which sets it to
+                                 * 'max', or NULL. */
+    uint16_t flag;              /* Its NX_HMARK_* flag, or 0. */
+    enum hmark_field field;
+    int shift;
+    uint32_t min, max;
+    bool hex;                   /* Formatted in hexadecimal. */
+    bool required;
+    bool optional;              /* Without a flag, formatted only if not 0. */
 };
 
-static const struct hmark_tuple_field tuple_fields[] = {
-    { "src", NX_HMARK_SRC_PREFIX },
-    { "dst", NX_HMARK_DST_PREFIX },
-    { "sport", NX_HMARK_SPORT_MASK },
-    { "dport", NX_HMARK_DPORT_MASK },
-    { "spi", NX_HMARK_SPI_MASK },
-    { "proto", NX_HMARK_PROTO_MASK },
-    { "ct", NX_HMARK_CT },
+/* In the order of hmark_format(): the fields of "tuple=", then the other
+ * options in the order of docs/hmark.md. */
+static const struct hmark_option options[] = {
+#define OPT(NAME, TUPLE, FLAG, FIELD, SHIFT, MIN, MAX, HEX, REQ, OPTIONAL) \
+    { NAME, TUPLE, FLAG, HMARK_##FIELD, SHIFT, MIN, MAX, HEX, REQ, OPTIONAL }
+    OPT("src_prefix", "src", NX_HMARK_SRC_PREFIX, SRC_PREFIX, 0, 0, 128,
+        false, false, false),
+    OPT("dst_prefix", "dst", NX_HMARK_DST_PREFIX, DST_PREFIX, 0, 0, 128,
+        false, false, false),
+    OPT("sport_mask", "sport", NX_HMARK_SPORT_MASK, PORT_MASK, 16, 0,
+        UINT16_MAX, true, false, false),
+    OPT("dport_mask", "dport", NX_HMARK_DPORT_MASK, PORT_MASK, 0, 0,
+        UINT16_MAX, true, false, false),
+    OPT("spi_mask", "spi", NX_HMARK_SPI_MASK, PORT_MASK, 0, 0, UINT32_MAX,
+        true, false, false),
+    OPT("proto_mask", "proto", NX_HMARK_PROTO_MASK, PROTO_MASK, 0, 0,
+        UINT16_MAX, true, false, false),
+    OPT("ct", "ct", NX_HMARK_CT, NO_VALUE, 0, 0, 0, false, false, false),
+    OPT("sport", NULL, NX_HMARK_SPORT, PORT_SET, 16, 0, UINT16_MAX,
+        false, false, false),
+    OPT("dport", NULL, NX_HMARK_DPORT, PORT_SET, 0, 0, UINT16_MAX,
+        false, false, false),
+    OPT("spi", NULL, NX_HMARK_SPI, PORT_SET, 0, 0, UINT32_MAX,
+        true, false, false),
+    OPT("rnd", NULL, 0, RND, 0, 0, UINT32_MAX, true, true, false),
+    OPT("mod", NULL, 0, MOD, 0, 1, UINT32_MAX, false, true, false),
+    OPT("offset", NULL, 0, OFFSET, 0, 0, UINT32_MAX, false, false, true),
+#undef OPT
 };
+BUILD_ASSERT_DECL(ARRAY_SIZE(options) <= 32);
 
-static const char *
-flag_name(uint16_t flag)
+/* Returns the option named 'name' ("tuple=" name if 'tuple'), or NULL. */
+static const struct hmark_option *
+find_option(const char *name, bool tuple)
 {
-    return flag_names[raw_ctz(flag)];
+    for (const struct hmark_option *o = options;
+         o < &options[ARRAY_SIZE(options)]; o++) {
+        const char *o_name = tuple ? o->tuple : o->name;
+
+        if (o_name && !strcmp(name, o_name)) {
+            return o;
+        }
+    }
+    return NULL;
 }
 
 static uint16_t
@@ -89,16 +133,74 @@ get_dport(ovs_be32 ports)
     return ntohl(ports) & 0xffff;
 }
 
-static ovs_be32
-set_sport(ovs_be32 ports, uint16_t sport)
+/* Returns the value of option 'o' in 'h'. */
+static uint32_t
+option_get(const struct ofpact_hmark *h, const struct hmark_option *o)
 {
-    return htonl((ntohl(ports) & 0xffff) | ((uint32_t) sport << 16));
+    switch (o->field) {
+    case HMARK_NO_VALUE:
+        return 0;
+    case HMARK_SRC_PREFIX:
+        return h->src_prefix;
+    case HMARK_DST_PREFIX:
+        return h->dst_prefix;
+    case HMARK_PORT_MASK:
+        return (ntohl(h->port_mask) >> o->shift) & o->max;
+    case HMARK_PROTO_MASK:
+        return h->proto_mask;
+    case HMARK_PORT_SET:
+        return (ntohl(h->port_set) >> o->shift) & o->max;
+    case HMARK_RND:
+        return h->rnd;
+    case HMARK_MOD:
+        return h->mod;
+    case HMARK_OFFSET:
+        return h->offset;
+    }
+    OVS_NOT_REACHED();
 }
 
+/* Returns 'word' with the bits of option 'o' set to 'n'. */
 static ovs_be32
-set_dport(ovs_be32 ports, uint16_t dport)
+set_bits(ovs_be32 word, const struct hmark_option *o, uint32_t n)
 {
-    return htonl((ntohl(ports) & 0xffff0000) | dport);
+    uint32_t mask = o->max << o->shift;
+
+    return htonl((ntohl(word) & ~mask) | (n << o->shift));
+}
+
+/* Sets the value of option 'o' in 'h' to 'n', at most 'o->max'. */
+static void
+option_set(struct ofpact_hmark *h, const struct hmark_option *o, uint32_t n)
+{
+    switch (o->field) {
+    case HMARK_NO_VALUE:
+        break;
+    case HMARK_SRC_PREFIX:
+        h->src_prefix = n;
+        break;
+    case HMARK_DST_PREFIX:
+        h->dst_prefix = n;
+        break;
+    case HMARK_PORT_MASK:
+        h->port_mask = set_bits(h->port_mask, o, n);
+        break;
+    case HMARK_PROTO_MASK:
+        h->proto_mask = n;
+        break;
+    case HMARK_PORT_SET:
+        h->port_set = set_bits(h->port_set, o, n);
+        break;
+    case HMARK_RND:
+        h->rnd = n;
+        break;
+    case HMARK_MOD:
+        h->mod = n;
+        break;
+    case HMARK_OFFSET:
+        h->offset = n;
+        break;
+    }
 }
 
 /* Sets 'dst' to all of pkt_mark, the default destination. */
@@ -227,56 +329,26 @@ hmark_put(struct ofpbuf *ofpacts, const struct ofpact_hmark *h)
     a->dst = h->dst;
 }
 
-/* Records that option 'flag' is given.  Returns an error if it already
- * was. */
+/* Records in '*given' that option 'o' is given, and its flag in 'h'.
+ * Returns an error if it already was. */
 static char *
-set_flag(struct ofpact_hmark *h, uint16_t flag)
+set_given(struct ofpact_hmark *h, uint32_t *given,
+          const struct hmark_option *o)
 {
-    if (h->flags & flag) {
-        return xasprintf("hmark: %s given twice", flag_name(flag));
+    uint32_t bit = UINT32_C(1) << (o - options);
+
+    if (*given & bit) {
+        return xasprintf("hmark: %s given twice", o->name);
     }
-    h->flags |= flag;
+    *given |= bit;
+    h->flags |= o->flag;
     return NULL;
 }
 
-/* Sets the option 'flag' to its full value, as "tuple=" does. */
+/* Parses 'value', the fields of "tuple=" joined by '+', each of which gives
+ * its option at its full value. */
 static char *
-set_full(struct ofpact_hmark *h, uint16_t flag)
-{
-    char *error = set_flag(h, flag);
-
-    if (error) {
-        return error;
-    }
-    switch (flag) {
-    case NX_HMARK_SRC_PREFIX:
-        h->src_prefix = 128;
-        break;
-    case NX_HMARK_DST_PREFIX:
-        h->dst_prefix = 128;
-        break;
-    case NX_HMARK_SPORT_MASK:
-        h->port_mask = set_sport(h->port_mask, 0xffff);
-        break;
-    case NX_HMARK_DPORT_MASK:
-        h->port_mask = set_dport(h->port_mask, 0xffff);
-        break;
-    case NX_HMARK_SPI_MASK:
-        h->port_mask = OVS_BE32_MAX;
-        break;
-    case NX_HMARK_PROTO_MASK:
-        h->proto_mask = UINT16_MAX;
-        break;
-    case NX_HMARK_CT:
-        break;
-    default:
-        OVS_NOT_REACHED();
-    }
-    return NULL;
-}
-
-static char *
-parse_tuple(struct ofpact_hmark *h, char *value)
+parse_tuple(struct ofpact_hmark *h, uint32_t *given, const char *value)
 {
     char *save_ptr = NULL;
     char *error = NULL;
@@ -291,41 +363,58 @@ parse_tuple(struct ofpact_hmark *h, char *value)
     }
     for (name = strtok_r(copy, "+", &save_ptr); name;
          name = strtok_r(NULL, "+", &save_ptr)) {
-        const struct hmark_tuple_field *tf;
+        const struct hmark_option *o = find_option(name, true);
 
-        for (tf = tuple_fields; tf < &tuple_fields[ARRAY_SIZE(tuple_fields)];
-             tf++) {
-            if (!strcmp(name, tf->name)) {
-                break;
-            }
-        }
-        if (tf == &tuple_fields[ARRAY_SIZE(tuple_fields)]) {
+        if (!o) {
             error = xasprintf("hmark: \"%s\": unknown tuple field (expected "
                               "src, dst, sport, dport, spi, proto or ct)",
                               name);
             goto out;
         }
-        error = set_full(h, tf->flag);
+        error = set_given(h, given, o);
         if (error) {
             goto out;
         }
+        option_set(h, o, o->max);
     }
 out:
     free(copy);
     return error;
 }
 
-/* Parses the value of the option 'key' with flag 'flag', at most 'max', and
- * stores it in '*n'. */
+/* Parses 'value' as the value of option 'o' into 'h'. */
 static char *
-parse_option(struct ofpact_hmark *h, const char *key, const char *value,
-             uint16_t flag, uint32_t max, uint32_t *n)
+parse_option(struct ofpact_hmark *h, uint32_t *given,
+             const struct hmark_option *o, const char *value)
 {
-    if (!l3dsr_parse_number(value, max, n)) {
-        return xasprintf("hmark: \"%s\": %s must be a number between 0 and "
-                         "%"PRIu32, value, key, max);
+    uint32_t n;
+
+    if (!l3dsr_parse_number(value, o->max, &n) || n < o->min) {
+        return xasprintf("hmark: \"%s\": %s must be a number between "
+                         "%"PRIu32" and %"PRIu32, value, o->name, o->min,
+                         o->max);
     }
-    return flag ? set_flag(h, flag) : NULL;
+    option_set(h, o, n);
+    return set_given(h, given, o);
+}
+
+/* Parses 'value' as the destination field into 'h'. */
+static char *
+parse_dst(struct ofpact_hmark *h, const char *value)
+{
+    char *error = mf_parse_subfield(&h->dst, value);
+
+    if (error) {
+        char *e = xasprintf("hmark: dst: %s", error);
+
+        free(error);
+        return e;
+    }
+    if (!h->dst.field->writable) {
+        return xasprintf("hmark: dst: field %s is not writable",
+                         h->dst.field->name);
+    }
+    return NULL;
 }
 
 /* Parses 'arg', the text between the parentheses of "hmark(...)", and
@@ -335,16 +424,16 @@ parse_option(struct ofpact_hmark *h, const char *key, const char *value,
 char * OVS_WARN_UNUSED_RESULT
 hmark_parse(char *arg, struct ofpbuf *ofpacts)
 {
+    const struct hmark_option *o;
+    bool have_dst = false, have_tuple = false;
     struct ofpact_hmark h;
-    bool have_rnd = false, have_mod = false;
-    bool have_offset = false, have_dst = false, have_tuple = false;
+    uint32_t given = 0;
     char *key, *value;
 
     memset(&h, 0, sizeof h);
     set_default_dst(&h.dst);
     while (ofputil_parse_key_value(&arg, &key, &value)) {
-        char *error = NULL;
-        uint32_t n = 0;
+        char *error;
 
         if (!*value) {
             return xasprintf("hmark: \"%s\": expected KEY=VALUE", key);
@@ -354,91 +443,29 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
                 return xstrdup("hmark: tuple given twice");
             }
             have_tuple = true;
-            error = parse_tuple(&h, value);
-        } else if (!strcmp(key, "src_prefix")) {
-            error = parse_option(&h, key, value, NX_HMARK_SRC_PREFIX, 128, &n);
-            h.src_prefix = n;
-        } else if (!strcmp(key, "dst_prefix")) {
-            error = parse_option(&h, key, value, NX_HMARK_DST_PREFIX, 128, &n);
-            h.dst_prefix = n;
-        } else if (!strcmp(key, "sport_mask")) {
-            error = parse_option(&h, key, value, NX_HMARK_SPORT_MASK,
-                                 UINT16_MAX, &n);
-            h.port_mask = set_sport(h.port_mask, n);
-        } else if (!strcmp(key, "dport_mask")) {
-            error = parse_option(&h, key, value, NX_HMARK_DPORT_MASK,
-                                 UINT16_MAX, &n);
-            h.port_mask = set_dport(h.port_mask, n);
-        } else if (!strcmp(key, "spi_mask")) {
-            error = parse_option(&h, key, value, NX_HMARK_SPI_MASK,
-                                 UINT32_MAX, &n);
-            h.port_mask = htonl(n);
-        } else if (!strcmp(key, "proto_mask")) {
-            error = parse_option(&h, key, value, NX_HMARK_PROTO_MASK,
-                                 UINT16_MAX, &n);
-            h.proto_mask = n;
-        } else if (!strcmp(key, "sport")) {
-            error = parse_option(&h, key, value, NX_HMARK_SPORT, UINT16_MAX,
-                                 &n);
-            h.port_set = set_sport(h.port_set, n);
-        } else if (!strcmp(key, "dport")) {
-            error = parse_option(&h, key, value, NX_HMARK_DPORT, UINT16_MAX,
-                                 &n);
-            h.port_set = set_dport(h.port_set, n);
-        } else if (!strcmp(key, "spi")) {
-            error = parse_option(&h, key, value, NX_HMARK_SPI, UINT32_MAX,
-                                 &n);
-            h.port_set = htonl(n);
-        } else if (!strcmp(key, "rnd")) {
-            if (have_rnd) {
-                return xstrdup("hmark: rnd given twice");
-            }
-            have_rnd = true;
-            error = parse_option(&h, key, value, 0, UINT32_MAX, &h.rnd);
-        } else if (!strcmp(key, "offset")) {
-            if (have_offset) {
-                return xstrdup("hmark: offset given twice");
-            }
-            have_offset = true;
-            error = parse_option(&h, key, value, 0, UINT32_MAX, &h.offset);
-        } else if (!strcmp(key, "mod")) {
-            if (have_mod) {
-                return xstrdup("hmark: mod given twice");
-            }
-            have_mod = true;
-            if (!l3dsr_parse_number(value, UINT32_MAX, &h.mod) || !h.mod) {
-                return xasprintf("hmark: \"%s\": mod must be a number "
-                                 "between 1 and %"PRIu32, value, UINT32_MAX);
-            }
+            error = parse_tuple(&h, &given, value);
         } else if (!strcmp(key, "dst")) {
             if (have_dst) {
                 return xstrdup("hmark: dst given twice");
             }
             have_dst = true;
-            error = mf_parse_subfield(&h.dst, value);
-            if (error) {
-                char *e = xasprintf("hmark: dst: %s", error);
-
-                free(error);
-                return e;
-            }
-            if (!h.dst.field->writable) {
-                return xasprintf("hmark: dst: field %s is not writable",
-                                 h.dst.field->name);
-            }
+            error = parse_dst(&h, value);
         } else {
-            return xasprintf("hmark: unknown option \"%s\"", key);
+            o = find_option(key, false);
+            if (!o || o->field == HMARK_NO_VALUE) {
+                return xasprintf("hmark: unknown option \"%s\"", key);
+            }
+            error = parse_option(&h, &given, o, value);
         }
         if (error) {
             return error;
         }
     }
 
-    if (!have_rnd) {
-        return xstrdup("hmark: rnd is required");
-    }
-    if (!have_mod) {
-        return xstrdup("hmark: mod is required");
+    for (o = options; o < &options[ARRAY_SIZE(options)]; o++) {
+        if (o->required && !(given & (UINT32_C(1) << (o - options)))) {
+            return xasprintf("hmark: %s is required", o->name);
+        }
     }
 
     char *error = hmark_check_all(&h);
@@ -457,86 +484,28 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
 void
 hmark_format(const struct ofpact_hmark *a, struct ds *s)
 {
-    uint16_t f = a->flags;
+    const struct hmark_option *o;
     uint16_t full = 0;
     const char *sep = "";
 
-    if (f & NX_HMARK_SRC_PREFIX && a->src_prefix == 128) {
-        full |= NX_HMARK_SRC_PREFIX;
-    }
-    if (f & NX_HMARK_DST_PREFIX && a->dst_prefix == 128) {
-        full |= NX_HMARK_DST_PREFIX;
-    }
-    if (f & NX_HMARK_SPORT_MASK && get_sport(a->port_mask) == 0xffff) {
-        full |= NX_HMARK_SPORT_MASK;
-    }
-    if (f & NX_HMARK_DPORT_MASK && get_dport(a->port_mask) == 0xffff) {
-        full |= NX_HMARK_DPORT_MASK;
-    }
-    if (f & NX_HMARK_SPI_MASK && a->port_mask == OVS_BE32_MAX) {
-        full |= NX_HMARK_SPI_MASK;
-    }
-    if (f & NX_HMARK_PROTO_MASK && a->proto_mask == UINT16_MAX) {
-        full |= NX_HMARK_PROTO_MASK;
-    }
-    full |= f & NX_HMARK_CT;
-
-    if (full) {
-        const struct hmark_tuple_field *tf;
-
-        ds_put_cstr(s, "tuple=");
-        for (tf = tuple_fields; tf < &tuple_fields[ARRAY_SIZE(tuple_fields)];
-             tf++) {
-            if (full & tf->flag) {
-                ds_put_format(s, "%s%s", sep, tf->name);
-                sep = "+";
-            }
+    for (o = options; o < &options[ARRAY_SIZE(options)]; o++) {
+        if (o->tuple && a->flags & o->flag && option_get(a, o) == o->max) {
+            ds_put_format(s, "%s%s", full ? "+" : "tuple=", o->tuple);
+            full |= o->flag;
+            sep = ",";
         }
-        sep = ",";
     }
+    for (o = options; o < &options[ARRAY_SIZE(options)]; o++) {
+        uint32_t value = option_get(a, o);
 
-    f &= ~full;
-    if (f & NX_HMARK_SRC_PREFIX) {
-        ds_put_format(s, "%ssrc_prefix=%"PRIu8, sep, a->src_prefix);
+        if (o->flag
+            ? !(a->flags & o->flag) || full & o->flag
+            : o->optional && !value) {
+            continue;
+        }
+        ds_put_format(s, o->hex ? "%s%s=%#"PRIx32 : "%s%s=%"PRIu32,
+                      sep, o->name, value);
         sep = ",";
-    }
-    if (f & NX_HMARK_DST_PREFIX) {
-        ds_put_format(s, "%sdst_prefix=%"PRIu8, sep, a->dst_prefix);
-        sep = ",";
-    }
-    if (f & NX_HMARK_SPORT_MASK) {
-        ds_put_format(s, "%ssport_mask=%#"PRIx16, sep,
-                      get_sport(a->port_mask));
-        sep = ",";
-    }
-    if (f & NX_HMARK_DPORT_MASK) {
-        ds_put_format(s, "%sdport_mask=%#"PRIx16, sep,
-                      get_dport(a->port_mask));
-        sep = ",";
-    }
-    if (f & NX_HMARK_SPI_MASK) {
-        ds_put_format(s, "%sspi_mask=%#"PRIx32, sep, ntohl(a->port_mask));
-        sep = ",";
-    }
-    if (f & NX_HMARK_PROTO_MASK) {
-        ds_put_format(s, "%sproto_mask=%#"PRIx16, sep, a->proto_mask);
-        sep = ",";
-    }
-    if (f & NX_HMARK_SPORT) {
-        ds_put_format(s, "%ssport=%"PRIu16, sep, get_sport(a->port_set));
-        sep = ",";
-    }
-    if (f & NX_HMARK_DPORT) {
-        ds_put_format(s, "%sdport=%"PRIu16, sep, get_dport(a->port_set));
-        sep = ",";
-    }
-    if (f & NX_HMARK_SPI) {
-        ds_put_format(s, "%sspi=%#"PRIx32, sep, ntohl(a->port_set));
-        sep = ",";
-    }
-    ds_put_format(s, "%srnd=%#"PRIx32",mod=%"PRIu32, sep, a->rnd, a->mod);
-    if (a->offset) {
-        ds_put_format(s, ",offset=%"PRIu32, a->offset);
     }
     if (!hmark_dst_is_pkt_mark(a)) {
         ds_put_cstr(s, ",dst=");
