@@ -52,12 +52,13 @@ enum hmark_field {
     HMARK_NO_VALUE,             /* "ct": only a flag. */
     HMARK_SRC_PREFIX,
     HMARK_DST_PREFIX,
-    HMARK_PORT_MASK,            /* The bits 'max' << 'shift' of it. */
+    HMARK_PORT_MASK,
     HMARK_PROTO_MASK,
-    HMARK_PORT_SET,             /* The bits 'max' << 'shift' of it. */
+    HMARK_PORT_SET,
     HMARK_RND,
     HMARK_MOD,
     HMARK_OFFSET,
+    N_HMARK_FIELDS
 };
 
 /* An option of the action's text syntax.  The one table below serves
@@ -68,7 +69,7 @@ struct hmark_option {
                                  * 'max', or NULL. */
     uint16_t flag;              /* Its NX_HMARK_* flag, or 0. */
     enum hmark_field field;
-    int shift;
+    uint32_t bits;              /* The bits of 'field' that hold it. */
     uint32_t min, max;
     bool hex;                   /* Formatted in hexadecimal. */
     bool required;
@@ -78,30 +79,42 @@ struct hmark_option {
 /* In the order of hmark_format(): the fields of "tuple=", then the other
  * options in the order of docs/hmark.md. */
 static const struct hmark_option options[] = {
-#define OPT(NAME, TUPLE, FLAG, FIELD, SHIFT, MIN, MAX, HEX, REQ, OPTIONAL) \
-    { NAME, TUPLE, FLAG, HMARK_##FIELD, SHIFT, MIN, MAX, HEX, REQ, OPTIONAL }
-    OPT("src_prefix", "src", NX_HMARK_SRC_PREFIX, SRC_PREFIX, 0, 0, 128,
-        false, false, false),
-    OPT("dst_prefix", "dst", NX_HMARK_DST_PREFIX, DST_PREFIX, 0, 0, 128,
-        false, false, false),
-    OPT("sport_mask", "sport", NX_HMARK_SPORT_MASK, PORT_MASK, 16, 0,
-        UINT16_MAX, true, false, false),
-    OPT("dport_mask", "dport", NX_HMARK_DPORT_MASK, PORT_MASK, 0, 0,
-        UINT16_MAX, true, false, false),
-    OPT("spi_mask", "spi", NX_HMARK_SPI_MASK, PORT_MASK, 0, 0, UINT32_MAX,
-        true, false, false),
-    OPT("proto_mask", "proto", NX_HMARK_PROTO_MASK, PROTO_MASK, 0, 0,
-        UINT16_MAX, true, false, false),
-    OPT("ct", "ct", NX_HMARK_CT, NO_VALUE, 0, 0, 0, false, false, false),
-    OPT("sport", NULL, NX_HMARK_SPORT, PORT_SET, 16, 0, UINT16_MAX,
-        false, false, false),
-    OPT("dport", NULL, NX_HMARK_DPORT, PORT_SET, 0, 0, UINT16_MAX,
-        false, false, false),
-    OPT("spi", NULL, NX_HMARK_SPI, PORT_SET, 0, 0, UINT32_MAX,
-        true, false, false),
-    OPT("rnd", NULL, 0, RND, 0, 0, UINT32_MAX, true, true, false),
-    OPT("mod", NULL, 0, MOD, 0, 1, UINT32_MAX, false, true, false),
-    OPT("offset", NULL, 0, OFFSET, 0, 0, UINT32_MAX, false, false, true),
+#define OPT(NAME, TUPLE, FLAG, FIELD, BITS, MIN, MAX, HEX, REQ, OPTIONAL) \
+    { NAME, TUPLE, FLAG, HMARK_##FIELD, BITS, MIN, MAX, HEX, REQ, OPTIONAL }
+#define ALL UINT32_MAX
+#define SRC 0xffff0000
+#define DST 0x0000ffff
+    /*  name          tuple    flag
+     *  field       bits min max         hex    required optional */
+    OPT("src_prefix", "src",   NX_HMARK_SRC_PREFIX,
+        SRC_PREFIX, ALL, 0,  128,        false, false, false),
+    OPT("dst_prefix", "dst",   NX_HMARK_DST_PREFIX,
+        DST_PREFIX, ALL, 0,  128,        false, false, false),
+    OPT("sport_mask", "sport", NX_HMARK_SPORT_MASK,
+        PORT_MASK,  SRC, 0,  UINT16_MAX, true,  false, false),
+    OPT("dport_mask", "dport", NX_HMARK_DPORT_MASK,
+        PORT_MASK,  DST, 0,  UINT16_MAX, true,  false, false),
+    OPT("spi_mask",   "spi",   NX_HMARK_SPI_MASK,
+        PORT_MASK,  ALL, 0,  UINT32_MAX, true,  false, false),
+    OPT("proto_mask", "proto", NX_HMARK_PROTO_MASK,
+        PROTO_MASK, ALL, 0,  UINT16_MAX, true,  false, false),
+    OPT("ct",         "ct",    NX_HMARK_CT,
+        NO_VALUE,   ALL, 0,  0,          false, false, false),
+    OPT("sport",      NULL,    NX_HMARK_SPORT,
+        PORT_SET,   SRC, 0,  UINT16_MAX, false, false, false),
+    OPT("dport",      NULL,    NX_HMARK_DPORT,
+        PORT_SET,   DST, 0,  UINT16_MAX, false, false, false),
+    OPT("spi",        NULL,    NX_HMARK_SPI,
+        PORT_SET,   ALL, 0,  UINT32_MAX, true,  false, false),
+    OPT("rnd",        NULL,    0,
+        RND,        ALL, 0,  UINT32_MAX, true,  true,  false),
+    OPT("mod",        NULL,    0,
+        MOD,        ALL, 1,  UINT32_MAX, false, true,  false),
+    OPT("offset",     NULL,    0,
+        OFFSET,     ALL, 0,  UINT32_MAX, false, false, true),
+#undef ALL
+#undef SRC
+#undef DST
 #undef OPT
 };
 BUILD_ASSERT_DECL(ARRAY_SIZE(options) <= 32);
@@ -133,74 +146,48 @@ get_dport(ovs_be32 ports)
     return ntohl(ports) & 0xffff;
 }
 
-/* Returns the value of option 'o' in 'h'. */
-static uint32_t
-option_get(const struct ofpact_hmark *h, const struct hmark_option *o)
-{
-    switch (o->field) {
-    case HMARK_NO_VALUE:
-        return 0;
-    case HMARK_SRC_PREFIX:
-        return h->src_prefix;
-    case HMARK_DST_PREFIX:
-        return h->dst_prefix;
-    case HMARK_PORT_MASK:
-        return (ntohl(h->port_mask) >> o->shift) & o->max;
-    case HMARK_PROTO_MASK:
-        return h->proto_mask;
-    case HMARK_PORT_SET:
-        return (ntohl(h->port_set) >> o->shift) & o->max;
-    case HMARK_RND:
-        return h->rnd;
-    case HMARK_MOD:
-        return h->mod;
-    case HMARK_OFFSET:
-        return h->offset;
-    }
-    OVS_NOT_REACHED();
-}
-
-/* Returns 'word' with the bits of option 'o' set to 'n'. */
-static ovs_be32
-set_bits(ovs_be32 word, const struct hmark_option *o, uint32_t n)
-{
-    uint32_t mask = o->max << o->shift;
-
-    return htonl((ntohl(word) & ~mask) | (n << o->shift));
-}
-
-/* Sets the value of option 'o' in 'h' to 'n', at most 'o->max'. */
+/* The fields of struct ofpact_hmark that hold the options' values, as one
+ * array indexed by enum hmark_field, which the table names. */
 static void
-option_set(struct ofpact_hmark *h, const struct hmark_option *o, uint32_t n)
+fields_from_ofpact(const struct ofpact_hmark *h, uint32_t f[N_HMARK_FIELDS])
 {
-    switch (o->field) {
-    case HMARK_NO_VALUE:
-        break;
-    case HMARK_SRC_PREFIX:
-        h->src_prefix = n;
-        break;
-    case HMARK_DST_PREFIX:
-        h->dst_prefix = n;
-        break;
-    case HMARK_PORT_MASK:
-        h->port_mask = set_bits(h->port_mask, o, n);
-        break;
-    case HMARK_PROTO_MASK:
-        h->proto_mask = n;
-        break;
-    case HMARK_PORT_SET:
-        h->port_set = set_bits(h->port_set, o, n);
-        break;
-    case HMARK_RND:
-        h->rnd = n;
-        break;
-    case HMARK_MOD:
-        h->mod = n;
-        break;
-    case HMARK_OFFSET:
-        h->offset = n;
-        break;
-    }
+    f[HMARK_NO_VALUE] = 0;
+    f[HMARK_SRC_PREFIX] = h->src_prefix;
+    f[HMARK_DST_PREFIX] = h->dst_prefix;
+    f[HMARK_PORT_MASK] = ntohl(h->port_mask);
+    f[HMARK_PROTO_MASK] = h->proto_mask;
+    f[HMARK_PORT_SET] = ntohl(h->port_set);
+    f[HMARK_RND] = h->rnd;
+    f[HMARK_MOD] = h->mod;
+    f[HMARK_OFFSET] = h->offset;
+}
+
+static void
+fields_to_ofpact(const uint32_t f[N_HMARK_FIELDS], struct ofpact_hmark *h)
+{
+    h->src_prefix = f[HMARK_SRC_PREFIX];
+    h->dst_prefix = f[HMARK_DST_PREFIX];
+    h->port_mask = htonl(f[HMARK_PORT_MASK]);
+    h->proto_mask = f[HMARK_PROTO_MASK];
+    h->port_set = htonl(f[HMARK_PORT_SET]);
+    h->rnd = f[HMARK_RND];
+    h->mod = f[HMARK_MOD];
+    h->offset = f[HMARK_OFFSET];
+}
+
+/* Returns the value of option 'o' in the fields 'f'. */
+static uint32_t
+option_get(const uint32_t f[N_HMARK_FIELDS], const struct hmark_option *o)
+{
+    return (f[o->field] & o->bits) >> raw_ctz(o->bits);
+}
+
+/* Sets the value of option 'o' in the fields 'f' to 'n'. */
+static void
+option_set(uint32_t f[N_HMARK_FIELDS], const struct hmark_option *o,
+           uint32_t n)
+{
+    f[o->field] = (f[o->field] & ~o->bits) | (n << raw_ctz(o->bits));
 }
 
 /* Sets 'dst' to all of pkt_mark, the default destination. */
@@ -316,17 +303,10 @@ static void
 hmark_put(struct ofpbuf *ofpacts, const struct ofpact_hmark *h)
 {
     struct ofpact_hmark *a = ofpact_put_HMARK(ofpacts);
+    struct ofpact header = a->ofpact;
 
-    a->flags = h->flags;
-    a->src_prefix = h->src_prefix;
-    a->dst_prefix = h->dst_prefix;
-    a->proto_mask = h->proto_mask;
-    a->port_mask = h->port_mask;
-    a->port_set = h->port_set;
-    a->rnd = h->rnd;
-    a->mod = h->mod;
-    a->offset = h->offset;
-    a->dst = h->dst;
+    *a = *h;
+    a->ofpact = header;
 }
 
 /* Records in '*given' that option 'o' is given, and its flag in 'h'.
@@ -348,7 +328,8 @@ set_given(struct ofpact_hmark *h, uint32_t *given,
 /* Parses 'value', the fields of "tuple=" joined by '+', each of which gives
  * its option at its full value. */
 static char *
-parse_tuple(struct ofpact_hmark *h, uint32_t *given, const char *value)
+parse_tuple(struct ofpact_hmark *h, uint32_t f[N_HMARK_FIELDS],
+            uint32_t *given, const char *value)
 {
     char *save_ptr = NULL;
     char *error = NULL;
@@ -375,17 +356,17 @@ parse_tuple(struct ofpact_hmark *h, uint32_t *given, const char *value)
         if (error) {
             goto out;
         }
-        option_set(h, o, o->max);
+        option_set(f, o, o->max);
     }
 out:
     free(copy);
     return error;
 }
 
-/* Parses 'value' as the value of option 'o' into 'h'. */
+/* Parses 'value' as the value of option 'o' into 'f' and 'h''s flags. */
 static char *
-parse_option(struct ofpact_hmark *h, uint32_t *given,
-             const struct hmark_option *o, const char *value)
+parse_option(struct ofpact_hmark *h, uint32_t f[N_HMARK_FIELDS],
+             uint32_t *given, const struct hmark_option *o, const char *value)
 {
     uint32_t n;
 
@@ -394,7 +375,7 @@ parse_option(struct ofpact_hmark *h, uint32_t *given,
                          "%"PRIu32" and %"PRIu32, value, o->name, o->min,
                          o->max);
     }
-    option_set(h, o, n);
+    option_set(f, o, n);
     return set_given(h, given, o);
 }
 
@@ -426,6 +407,7 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
 {
     const struct hmark_option *o;
     bool have_dst = false, have_tuple = false;
+    uint32_t f[N_HMARK_FIELDS] = { 0 };
     struct ofpact_hmark h;
     uint32_t given = 0;
     char *key, *value;
@@ -443,7 +425,7 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
                 return xstrdup("hmark: tuple given twice");
             }
             have_tuple = true;
-            error = parse_tuple(&h, &given, value);
+            error = parse_tuple(&h, f, &given, value);
         } else if (!strcmp(key, "dst")) {
             if (have_dst) {
                 return xstrdup("hmark: dst given twice");
@@ -455,7 +437,7 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
             if (!o || o->field == HMARK_NO_VALUE) {
                 return xasprintf("hmark: unknown option \"%s\"", key);
             }
-            error = parse_option(&h, &given, o, value);
+            error = parse_option(&h, f, &given, o, value);
         }
         if (error) {
             return error;
@@ -467,6 +449,7 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
             return xasprintf("hmark: %s is required", o->name);
         }
     }
+    fields_to_ofpact(f, &h);
 
     char *error = hmark_check_all(&h);
     if (error) {
@@ -484,19 +467,21 @@ hmark_parse(char *arg, struct ofpbuf *ofpacts)
 void
 hmark_format(const struct ofpact_hmark *a, struct ds *s)
 {
+    uint32_t f[N_HMARK_FIELDS];
     const struct hmark_option *o;
     uint16_t full = 0;
     const char *sep = "";
 
+    fields_from_ofpact(a, f);
     for (o = options; o < &options[ARRAY_SIZE(options)]; o++) {
-        if (o->tuple && a->flags & o->flag && option_get(a, o) == o->max) {
+        if (o->tuple && a->flags & o->flag && option_get(f, o) == o->max) {
             ds_put_format(s, "%s%s", full ? "+" : "tuple=", o->tuple);
             full |= o->flag;
             sep = ",";
         }
     }
     for (o = options; o < &options[ARRAY_SIZE(options)]; o++) {
-        uint32_t value = option_get(a, o);
+        uint32_t value = option_get(f, o);
 
         if (o->flag
             ? !(a->flags & o->flag) || full & o->flag
