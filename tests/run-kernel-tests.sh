@@ -4,9 +4,9 @@
 # runs it) inside a qemu VM that boots Debian's kernel, twice:
 #
 #   patched  with the openvswitch.ko built from datapath/: ovs-l3dsr's system
-#            tests (system-l3dsr.at, system-l3dsr-kmod.at), the hmark tests
-#            against the kernel's xt_HMARK and the seed use case
-#            (system-l3dsr-hmark.at) and a handful of stock Open vSwitch
+#            tests (system-daddr-on-dscp.at, system-l3dsr-kmod.at), the
+#            hmark tests against the kernel's xt_HMARK and the seed use case
+#            (system-hmark.at) and a handful of stock Open vSwitch
 #            kernel tests (STOCK_TESTS below) that show the basics still work;
 #   stock    with Debian's own openvswitch.ko: ovs-l3dsr's system tests, which
 #            then must pass through the standard set actions.
@@ -129,8 +129,8 @@ select_tests () {
         }'
 }
 
-l3dsr_files="system-l3dsr.at system-l3dsr-kmod.at"
-patched=$(select_tests "$l3dsr_files system-l3dsr-hmark.at" "$STOCK_TESTS")
+l3dsr_files="system-daddr-on-dscp.at system-l3dsr-kmod.at"
+patched=$(select_tests "$l3dsr_files system-hmark.at" "$STOCK_TESTS")
 stock=$(select_tests "$l3dsr_files" "")
 n_stock_titles=$(echo "$STOCK_TESTS" | grep -c .)
 n_found=$(select_tests "" "$STOCK_TESTS" | wc -w)
