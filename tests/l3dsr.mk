@@ -26,7 +26,7 @@ L3DSR_SYSTEM_AT = \
 	tests/system-l3dsr-macros.at \
 	tests/system-daddr-on-dscp.at \
 	tests/system-ovs-l3dsr.at \
-	tests/system-l3dsr-state.at \
+	tests/system-ovs-l3dsr-state.at \
 	tests/system-ovs-l3dsr-status.at \
 	tests/system-ovs-l3dsr-watch.at \
 	tests/system-hmark.at \
