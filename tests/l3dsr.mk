@@ -18,7 +18,8 @@ L3DSR_SYSTEM_AT = \
 	tests/system-l3dsr-ctl.at \
 	tests/system-l3dsr-hmark.at \
 	tests/system-l3dsr-kmod.at \
-	tests/system-l3dsr-controller.at
+	tests/system-l3dsr-controller.at \
+	tests/system-ovs-l3dsr-atomic.at
 SYSTEM_USERSPACE_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
 SYSTEM_KMOD_TESTSUITE_AT += $(L3DSR_SYSTEM_AT)
 
@@ -28,7 +29,8 @@ EXTRA_DIST += \
 	tests/l3dsr_hmark_packets.py \
 	tests/l3dsr-pkt.py \
 	tests/l3dsr-osken.py \
-	tests/l3dsr-fleet.py
+	tests/l3dsr-fleet.py \
+	tests/l3dsr-churn.py
 
 # test-l3dsr-dpif sends hand-made datapath attributes to the kernel, for
 # the netlink tests of system-l3dsr-kmod.at.

@@ -37,7 +37,7 @@ case $tier in
         suite=tests/system-userspace-testsuite
         target=check-system-userspace
         files="system-l3dsr.at system-l3dsr-ctl.at system-l3dsr-hmark.at
-               system-l3dsr-controller.at"
+               system-l3dsr-controller.at system-ovs-l3dsr-atomic.at"
         ;;
     *)
         echo "run-testsuites: unknown tier $tier" >&2
