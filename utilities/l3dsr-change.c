@@ -359,59 +359,174 @@ change_invert(const struct l3dsr_change *c, struct l3dsr_change *inv)
     }
 }
 
-/* Undoes the first 'n' changes of 'plan', last first.  Returns true if all
- * of them were undone. */
+static bool
+is_flow_change(const struct l3dsr_change *c)
+{
+    return c->type == L3DSR_ADD_FLOW || c->type == L3DSR_DEL_FLOW;
+}
+
+/* Returns the end of the step of 'plan' that starts at change 'i'.  The
+ * changes of flows that follow each other on one bridge make one step, that
+ * goes to the switch as one atomic bundle; any other change is a step of its
+ * own. */
+static size_t
+step_end(const struct l3dsr_plan *plan, size_t i)
+{
+    const struct l3dsr_change *c = &plan->changes[i];
+    size_t j = i + 1;
+
+    if (is_flow_change(c)) {
+        while (j < plan->n && is_flow_change(&plan->changes[j])
+               && plan->changes[j].br == c->br) {
+            j++;
+        }
+    }
+    return j;
+}
+
+/* How long to wait, after a bundle changed the flows, before removing an
+ * address from "lo", in milliseconds.
+ *
+ * The reply to the bundle commit says that the OpenFlow tables changed, but
+ * ovs-vswitchd's datapath may still hold flows that cache the old actions,
+ * and so still rewrite packets to the address, until its revalidator threads
+ * have gone over them.  A commit wakes them at once and a round takes a few
+ * milliseconds for the datapath flows of a server, but nothing in OpenFlow
+ * tells when it is over (an OpenFlow barrier only orders OpenFlow messages,
+ * and the datapath flows, or "ovs-appctl revalidator/wait", are out of reach
+ * of a remote controller).  So wait this long, which covers a revalidation
+ * round with a wide margin and the packets already in flight, and is paid
+ * only when an address leaves "lo" after its flows changed. */
+#define REVALIDATE_MSEC 200
+
+/* Makes the 'n' changes 'cs', one step: a single change, or changes of
+ * flows of one bridge, as one bundle.  Returns NULL if successful, otherwise
+ * a malloc()'d error message, and then nothing changed. */
+static char *
+step_apply(const struct l3dsr_change *const *cs, size_t n)
+{
+    if (!is_flow_change(cs[0])) {
+        ovs_assert(n == 1);
+        return l3dsr_change_apply(cs[0]);
+    }
+
+    const struct l3dsr_flow **flows = xmalloc(n * sizeof *flows);
+    bool *add = xmalloc(n * sizeof *add);
+    for (size_t i = 0; i < n; i++) {
+        flows[i] = cs[i]->flow;
+        add[i] = cs[i]->type == L3DSR_ADD_FLOW;
+    }
+    char *error = l3dsr_bridge_change_flows(cs[0]->br, flows, add, n);
+    free(flows);
+    free(add);
+    return error;
+}
+
+/* Tracks, along one run of steps, whether an address may now leave "lo". */
+struct step_waiter {
+    bool flows_changed;         /* A bundle changed flows since the wait. */
+};
+
+static void
+step_wait(struct step_waiter *w, const struct l3dsr_change *next)
+{
+    if (is_flow_change(next)) {
+        w->flows_changed = true;
+    } else if (next->type == L3DSR_DEL_ALIAS && w->flows_changed) {
+        xnanosleep(REVALIDATE_MSEC * 1000 * 1000);
+        w->flows_changed = false;
+    }
+}
+
+/* Undoes the first 'n' changes of 'plan', last first, step by step.
+ * Returns true if all of them were undone. */
 static bool
 plan_undo(const struct l3dsr_plan *plan, size_t n)
 {
+    struct step_waiter waiter = { .flows_changed = true };
+    size_t *ends = xmalloc((n + 1) * sizeof *ends);
+    size_t n_steps = 0;
     bool ok = true;
 
     if (n) {
         fprintf(stderr, "%s: rolling back the %"PRIuSIZE" change%s made\n",
                 program_name, n, n > 1 ? "s" : "");
     }
-    while (n-- > 0) {
-        struct ds s = DS_EMPTY_INITIALIZER;
-        struct l3dsr_change inv;
-
-        change_invert(&plan->changes[n], &inv);
-        l3dsr_change_format(&inv, &s);
-        char *error = l3dsr_change_apply(&inv);
-        if (error) {
-            fprintf(stderr, "%s: rollback: %s: failed (%s)\n",
-                    program_name, ds_cstr(&s), error);
-            free(error);
-            ok = false;
-        } else {
-            fprintf(stderr, "%s: rollback: %s\n", program_name, ds_cstr(&s));
-        }
-        ds_destroy(&s);
+    for (size_t i = 0; i < n; i = ends[n_steps++]) {
+        ends[n_steps] = MIN(step_end(plan, i), n);
     }
+    while (n_steps-- > 0) {
+        size_t begin = n_steps ? ends[n_steps - 1] : 0;
+        size_t end = ends[n_steps];
+        size_t n_inv = end - begin;
+        struct l3dsr_change *inv = xmalloc(n_inv * sizeof *inv);
+        const struct l3dsr_change **invp = xmalloc(n_inv * sizeof *invp);
+
+        for (size_t k = 0; k < n_inv; k++) {
+            change_invert(&plan->changes[end - 1 - k], &inv[k]);
+            invp[k] = &inv[k];
+        }
+        step_wait(&waiter, &inv[0]);
+        char *error = step_apply(invp, n_inv);
+        for (size_t k = 0; k < n_inv; k++) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            l3dsr_change_format(&inv[k], &s);
+            if (error) {
+                fprintf(stderr, "%s: rollback: %s: failed (%s)\n",
+                        program_name, ds_cstr(&s), error);
+            } else {
+                fprintf(stderr, "%s: rollback: %s\n", program_name,
+                        ds_cstr(&s));
+            }
+            ds_destroy(&s);
+        }
+        ok = ok && !error;
+        free(error);
+        free(invp);
+        free(inv);
+    }
+    free(ends);
     return ok;
 }
 
-/* Makes the changes of 'plan' in order.  If one fails, reports it and undoes
- * those already made, then sets '*rolled_back' to true if that succeeded.
- * Returns true if every change was made. */
+/* Makes the changes of 'plan' in order.  The changes of flows that follow
+ * each other on one bridge go to the switch as one atomic bundle, so that no
+ * packet meets a half-changed set of flows.  If a step fails, reports it and
+ * undoes the steps already made, then sets '*rolled_back' to true if that
+ * succeeded.  Returns true if every change was made. */
 bool
 l3dsr_plan_apply(const struct l3dsr_plan *plan,
                  const struct l3dsr_apply_options *options,
                  bool *rolled_back)
 {
-    *rolled_back = false;
-    for (size_t i = 0; i < plan->n; i++) {
-        const struct l3dsr_change *c = &plan->changes[i];
-        struct ds s = DS_EMPTY_INITIALIZER;
-        char *error;
+    struct step_waiter waiter = { .flows_changed = false };
 
-        l3dsr_change_format(c, &s);
-        if (options->fail_at > 0 && i + 1 == options->fail_at) {
-            error = xasprintf("injected failure (OVS_L3DSR_FAIL_AT=%d)",
-                              options->fail_at);
-        } else {
-            error = l3dsr_change_apply(c);
+    *rolled_back = false;
+    for (size_t i = 0; i < plan->n;) {
+        size_t end = step_end(plan, i);
+        const struct l3dsr_change **cs = xmalloc((end - i) * sizeof *cs);
+        size_t failed = i;
+        char *error = NULL;
+
+        for (size_t k = i; k < end; k++) {
+            cs[k - i] = &plan->changes[k];
+            if (options->fail_at > 0 && k + 1 == options->fail_at) {
+                error = xasprintf("injected failure (OVS_L3DSR_FAIL_AT=%d)",
+                                  options->fail_at);
+                failed = k;
+            }
         }
+        step_wait(&waiter, cs[0]);
+        if (!error) {
+            error = step_apply(cs, end - i);
+        }
+        free(cs);
+
         if (error) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            l3dsr_change_format(&plan->changes[failed], &s);
             fflush(stdout);
             fprintf(stderr, "%s: %s: failed (%s)\n", program_name,
                     ds_cstr(&s), error);
@@ -420,11 +535,15 @@ l3dsr_plan_apply(const struct l3dsr_plan *plan,
             *rolled_back = plan_undo(plan, i);
             return false;
         }
-        if (options->verbose) {
+        for (size_t k = i; options->verbose && k < end; k++) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            l3dsr_change_format(&plan->changes[k], &s);
             printf("%s\n", ds_cstr(&s));
-            fflush(stdout);
+            ds_destroy(&s);
         }
-        ds_destroy(&s);
+        fflush(stdout);
+        i = end;
     }
     return true;
 }

@@ -29,6 +29,7 @@
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-switch.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vconn.h"
 #include "socket-util.h"
@@ -37,10 +38,34 @@
 /* How long to wait for a bridge to accept the connection, in ms. */
 #define CONNECT_TIMEOUT 10000
 
+/* The cookie of the flows of this run's configuration. */
+static uint64_t owner_cookie = L3DSR_COOKIE;
+
+/* Makes the flows with 'cookie' those that this run owns. */
+void
+l3dsr_flow_set_owner(uint64_t cookie)
+{
+    owner_cookie = cookie;
+}
+
+uint64_t
+l3dsr_flow_get_owner(void)
+{
+    return owner_cookie;
+}
+
+/* Returns true if 'flow' belongs to the configuration of this run. */
 bool
 l3dsr_flow_is_owned(const struct l3dsr_flow *flow)
 {
-    return ntohll(flow->cookie) == L3DSR_COOKIE;
+    return ntohll(flow->cookie) == owner_cookie;
+}
+
+/* Returns true if 'flow' belongs to ovs-l3dsr, for any configuration. */
+bool
+l3dsr_flow_is_l3dsr(const struct l3dsr_flow *flow)
+{
+    return (ntohll(flow->cookie) & L3DSR_COOKIE_MASK) == L3DSR_COOKIE;
 }
 
 struct l3dsr_flow *
@@ -182,6 +207,33 @@ read_ports(struct l3dsr_bridge *br)
     return msg;
 }
 
+/* Reads the datapath ID of 'br' from the switch, which names the bridge
+ * whatever way the user reached it (a bridge name, "tcp:...", "unix:..."). */
+static char *
+read_dpid(struct l3dsr_bridge *br)
+{
+    enum ofp_version version = vconn_get_version(br->vconn);
+    struct ofputil_switch_features features;
+    struct ofpbuf *request, *reply;
+    enum ofperr ofperr;
+    int error;
+
+    request = ofpraw_alloc(OFPRAW_OFPT_FEATURES_REQUEST, version, 0);
+    error = vconn_transact(br->vconn, request, &reply);
+    if (error) {
+        return xasprintf("%s: cannot read the datapath ID (%s)", br->name,
+                         ovs_strerror(error));
+    }
+    ofperr = ofputil_pull_switch_features(reply, &features);
+    ofpbuf_delete(reply);
+    if (ofperr) {
+        return xasprintf("%s: bad features reply (%s)", br->name,
+                         ofperr_to_string(ofperr));
+    }
+    br->dpid = features.datapath_id;
+    return NULL;
+}
+
 /* Connects to bridge 'name': either a bridge name, whose management socket
  * is in the Open vSwitch run directory, or an OpenFlow connection method
  * such as "unix:FILE" or "tcp:IP:PORT", as for ovs-ofctl.  Returns NULL and
@@ -217,7 +269,10 @@ l3dsr_bridge_open(const char *name, struct l3dsr_bridge **brp)
 
     br->protocol = ofputil_protocol_from_ofp_version(
         vconn_get_version(br->vconn));
-    msg = set_protocol(br);
+    msg = read_dpid(br);
+    if (!msg) {
+        msg = set_protocol(br);
+    }
     if (!msg) {
         msg = read_ports(br);
     }
@@ -311,9 +366,11 @@ l3dsr_bridge_dump(struct l3dsr_bridge *br)
     return NULL;
 }
 
-static char *
-flow_mod(struct l3dsr_bridge *br, const struct l3dsr_flow *flow,
-         uint16_t command)
+/* Returns the OpenFlow message that makes 'command' ('OFPFC_ADD' or
+ * 'OFPFC_DELETE_STRICT') of 'flow' on 'br'. */
+static struct ofpbuf *
+encode_flow_mod(const struct l3dsr_bridge *br, const struct l3dsr_flow *flow,
+                uint16_t command)
 {
     struct ofputil_flow_mod fm = {
         .priority = flow->priority,
@@ -323,8 +380,7 @@ flow_mod(struct l3dsr_bridge *br, const struct l3dsr_flow *flow,
         .out_port = OFPP_ANY,
         .out_group = OFPG_ANY,
     };
-    struct ofpbuf *request, *reply;
-    int error;
+    struct ofpbuf *request;
 
     if (command == OFPFC_ADD) {
         fm.new_cookie = flow->cookie;
@@ -338,6 +394,16 @@ flow_mod(struct l3dsr_bridge *br, const struct l3dsr_flow *flow,
     minimatch_init(&fm.match, &flow->match);
     request = ofputil_encode_flow_mod(&fm, br->protocol);
     minimatch_destroy(&fm.match);
+    return request;
+}
+
+static char *
+flow_mod(struct l3dsr_bridge *br, const struct l3dsr_flow *flow,
+         uint16_t command)
+{
+    struct ofpbuf *request = encode_flow_mod(br, flow, command);
+    struct ofpbuf *reply;
+    int error;
 
     error = vconn_transact_noreply(br->vconn, request, &reply);
     if (error) {
@@ -366,6 +432,52 @@ char *
 l3dsr_bridge_del_flow(struct l3dsr_bridge *br, const struct l3dsr_flow *flow)
 {
     return flow_mod(br, flow, OFPFC_DELETE_STRICT);
+}
+
+/* Makes, as one atomic and ordered OpenFlow bundle, the 'n' changes of
+ * flows 'flows' on 'br': each one is added (replacing the flow of its rule)
+ * if 'add[i]', otherwise deleted.  Either all of them are made, or none: no
+ * packet ever meets half of them.  Returns NULL if successful, otherwise a
+ * malloc()'d error message (and then nothing changed).
+ *
+ * Bundles need OpenFlow 1.3 (with Open vSwitch's extension) or later; on an
+ * older connection the changes are made one by one. */
+char *
+l3dsr_bridge_change_flows(struct l3dsr_bridge *br,
+                          const struct l3dsr_flow *const *flows,
+                          const bool *add, size_t n)
+{
+    struct ovs_list requests, errors;
+    char *msg = NULL;
+    int error;
+
+    if (vconn_get_version(br->vconn) < OFP13_VERSION) {
+        for (size_t i = 0; !msg && i < n; i++) {
+            msg = flow_mod(br, flows[i],
+                           add[i] ? OFPFC_ADD : OFPFC_DELETE_STRICT);
+        }
+        return msg;
+    }
+
+    ovs_list_init(&requests);
+    for (size_t i = 0; i < n; i++) {
+        struct ofpbuf *request = encode_flow_mod(
+            br, flows[i], add[i] ? OFPFC_ADD : OFPFC_DELETE_STRICT);
+        ovs_list_push_back(&requests, &request->list_node);
+    }
+    error = vconn_bundle_transact(br->vconn, &requests,
+                                  OFPBF_ATOMIC | OFPBF_ORDERED, &errors);
+    if (!ovs_list_is_empty(&errors)) {
+        struct ofpbuf *reply = CONTAINER_OF(ovs_list_front(&errors),
+                                            struct ofpbuf, list_node);
+        msg = reply_error(br, reply);
+    } else if (error) {
+        msg = xasprintf("%s: OpenFlow bundle failed (%s)", br->name,
+                        ovs_strerror(error));
+    }
+    ofpbuf_list_delete(&errors);
+    ofpbuf_list_delete(&requests);
+    return msg;
 }
 
 /* Checks that the actions of 'flow' suit its match, as the switch would.

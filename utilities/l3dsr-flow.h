@@ -45,10 +45,18 @@ struct l3dsr_flow {
     uint64_t n_bytes;           /* UINT64_MAX if unknown. */
 };
 
-/* The cookie of the flows that ovs-l3dsr owns: "L3DSR" in ASCII. */
+/* The cookies of the flows of ovs-l3dsr: "L3DSR" in ASCII in the upper 40
+ * bits, and in the lower 24 bits the configuration (state file) that owns
+ * them.  Configuration 0, the cookie of ovs-l3dsr before configurations had
+ * their own, is the default state file's. */
 #define L3DSR_COOKIE UINT64_C(0x4c33445352000000)
+#define L3DSR_COOKIE_MASK UINT64_C(0xffffffffff000000)
+#define L3DSR_COOKIE_OWNER_MASK UINT64_C(0x0000000000ffffff)
 
+void l3dsr_flow_set_owner(uint64_t cookie);
+uint64_t l3dsr_flow_get_owner(void);
 bool l3dsr_flow_is_owned(const struct l3dsr_flow *);
+bool l3dsr_flow_is_l3dsr(const struct l3dsr_flow *);
 struct l3dsr_flow *l3dsr_flow_clone(const struct l3dsr_flow *);
 void l3dsr_flow_destroy(struct l3dsr_flow *);
 bool l3dsr_flow_same_rule(const struct l3dsr_flow *,
@@ -60,6 +68,7 @@ const struct ofpact_set_daddr_on_dscp *l3dsr_flow_get_map(
 /* A connection to one bridge. */
 struct l3dsr_bridge {
     char *name;                 /* As the user wrote it. */
+    uint64_t dpid;              /* Datapath ID, as the switch says. */
     struct vconn *vconn;
     enum ofputil_protocol protocol;
     struct ofputil_port_map port_map;
@@ -76,6 +85,10 @@ char *l3dsr_bridge_dump(struct l3dsr_bridge *) OVS_WARN_UNUSED_RESULT;
 char *l3dsr_bridge_add_flow(struct l3dsr_bridge *, const struct l3dsr_flow *)
     OVS_WARN_UNUSED_RESULT;
 char *l3dsr_bridge_del_flow(struct l3dsr_bridge *, const struct l3dsr_flow *)
+    OVS_WARN_UNUSED_RESULT;
+char *l3dsr_bridge_change_flows(struct l3dsr_bridge *,
+                                const struct l3dsr_flow *const *flows,
+                                const bool *add, size_t n)
     OVS_WARN_UNUSED_RESULT;
 char *l3dsr_bridge_check_flow(const struct l3dsr_bridge *,
                               struct l3dsr_flow *) OVS_WARN_UNUSED_RESULT;

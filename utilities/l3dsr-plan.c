@@ -68,7 +68,7 @@ build_flow(const struct l3dsr_conf *conf, bool ipv4, ofp_port_t in_port,
 
     struct l3dsr_flow *flow = xzalloc(sizeof *flow);
     flow->priority = priority;
-    flow->cookie = htonll(L3DSR_COOKIE);
+    flow->cookie = htonll(l3dsr_flow_get_owner());
     match_init_catchall(&flow->match);
     match_set_dl_type(&flow->match, htons(ipv4 ? ETH_TYPE_IP : ETH_TYPE_IPV6));
     if (in_port != OFPP_NONE) {
@@ -131,8 +131,23 @@ l3dsr_build_flows(const struct l3dsr_conf *conf, struct l3dsr_bridge *br,
         error = l3dsr_bridge_check_flow(br, flow);
         for (size_t i = 0; !error && i < br->n_flows; i++) {
             const struct l3dsr_flow *old = br->flows[i];
-            if (!l3dsr_flow_is_owned(old)
-                && l3dsr_flow_same_rule(old, flow)) {
+            if (l3dsr_flow_is_owned(old)
+                || !l3dsr_flow_same_rule(old, flow)) {
+                continue;
+            } else if (l3dsr_flow_is_l3dsr(old)) {
+                /* Another configuration's: replacing it would take its VIPs
+                 * down. */
+                struct ds s = DS_EMPTY_INITIALIZER;
+                l3dsr_bridge_format_flow(br, old, &s);
+                error = xasprintf("%s: the flow with the same match and "
+                                  "priority (%s) belongs to another "
+                                  "ovs-l3dsr configuration, the one whose "
+                                  "state file says \"cookie 0x%016"PRIx64
+                                  "\": choose another --priority or "
+                                  "--in-port", br->name, ds_cstr(&s),
+                                  ntohll(old->cookie));
+                ds_destroy(&s);
+            } else {
                 struct ds s = DS_EMPTY_INITIALIZER;
                 l3dsr_bridge_format_flow(br, old, &s);
                 error = xasprintf("%s: a flow that ovs-l3dsr does not own "
@@ -168,11 +183,14 @@ plan_restore_sysctl(struct l3dsr_view *view, const struct l3dsr_sysctl *rec,
 }
 
 static void
-keep_unreachable(const struct l3dsr_plan_input *in, struct l3dsr_state *after)
+keep_unreachable(const struct l3dsr_plan_input *in,
+                 const struct l3dsr_state *before, struct l3dsr_state *after)
 {
     /* Bridges that could not be reached may still hold flows. */
     for (size_t i = 0; i < in->unreachable->n; i++) {
-        svec_add(&after->bridges, in->unreachable->names[i]);
+        const char *name = in->unreachable->names[i];
+        l3dsr_state_add_bridge(after, name,
+                               l3dsr_state_get_dpid(before, name));
     }
 }
 
@@ -204,7 +222,7 @@ l3dsr_plan_stop(const struct l3dsr_plan_input *in,
     for (size_t i = 0; i < before->n_sysctls; i++) {
         plan_restore_sysctl(view, &before->sysctls[i], plan);
     }
-    keep_unreachable(in, after);
+    keep_unreachable(in, before, after);
 }
 
 /* Plans the sysctls for "start". */
@@ -322,7 +340,7 @@ plan_start_flows(const struct l3dsr_plan_input *in,
         }
     }
     if (n_flows) {
-        svec_add(&after->bridges, in->target->name);
+        l3dsr_state_add_bridge(after, in->target->name, in->target->dpid);
     }
 }
 
@@ -349,7 +367,7 @@ l3dsr_plan_start(const struct l3dsr_plan_input *in,
     if (!error) {
         plan_start_aliases(in, before, plan, &late, after);
         plan_start_flows(in, flows, n_flows, plan, &late, after);
-        keep_unreachable(in, after);
+        keep_unreachable(in, before, after);
         for (size_t i = late.n; i-- > 0;) {
             struct l3dsr_plan one = { .changes = &late.changes[i], .n = 1 };
             l3dsr_plan_append(plan, &one);

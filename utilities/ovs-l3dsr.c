@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "byte-order.h"
 #include "command-line.h"
 #include "dirs.h"
 #include "fatal-signal.h"
@@ -54,10 +55,16 @@ static bool verbose;                    /* -v: Print the changes. */
 static bool no_header;                  /* -x: No status header. */
 static char *state_file;                /* --state-file. */
 static struct l3dsr_flow_options flow_options = {
-    .priority = 40000,                  /* --priority. */
-    .then = "normal",                   /* --then. */
+    .priority = -1,                     /* --priority. */
+    .then = NULL,                       /* --then. */
     .in_port = NULL,                    /* --in-port. */
 };
+static bool in_port_given;              /* --in-port, also "any". */
+
+/* The flow options when neither the command line nor the state file gives
+ * them. */
+#define DEFAULT_PRIORITY 40000
+#define DEFAULT_THEN "normal"
 
 /* Everything one run of ovs-l3dsr knows. */
 struct ctx {
@@ -147,7 +154,76 @@ load_state(struct ctx *ctx)
         free(error);
         return false;
     }
+
+    /* A state file from before configurations had cookies of their own
+     * owns the flows of the old cookie. */
+    l3dsr_flow_set_owner(ctx->state.cookie ? ctx->state.cookie
+                         : L3DSR_COOKIE);
     return true;
+}
+
+/* Chooses the cookie of a configuration that has none yet: the one of the
+ * lowest owner number that no flow of ovs-l3dsr on 'br' has, so that a
+ * first configuration keeps the cookie of older versions and the next ones
+ * do not take the flows of those already there. */
+static void
+choose_cookie(struct ctx *ctx, const struct l3dsr_bridge *br)
+{
+    uint64_t cookie = L3DSR_COOKIE;
+
+    if (ctx->state.cookie || !l3dsr_state_is_empty(&ctx->state)) {
+        return;
+    }
+    for (bool used = true; used; cookie += used) {
+        used = false;
+        for (size_t i = 0; br && i < br->n_flows; i++) {
+            used = used || ntohll(br->flows[i]->cookie) == cookie;
+        }
+    }
+    ctx->state.cookie = cookie;
+    l3dsr_flow_set_owner(cookie);
+}
+
+/* Returns 's', or "any" for NULL, to show an --in-port. */
+static const char *
+in_port_str(const char *s)
+{
+    return s ? s : "any";
+}
+
+/* Fills in the flow options that the command line did not give from the
+ * state file, else from the defaults, and prints each option that the
+ * command line changes from the state file, as "in_port: p1 -> any". */
+static void
+merge_flow_options(const struct l3dsr_state *state)
+{
+    const struct l3dsr_state_options *old = &state->options;
+    struct l3dsr_flow_options *o = &flow_options;
+
+    if (!state->has_options) {
+        o->priority = o->priority < 0 ? DEFAULT_PRIORITY : o->priority;
+        o->then = o->then ? o->then : DEFAULT_THEN;
+        return;
+    }
+
+    if (!in_port_given) {
+        o->in_port = old->in_port;
+    } else if (!nullable_string_is_equal(o->in_port, old->in_port)) {
+        printf("in_port: %s -> %s\n", in_port_str(old->in_port),
+               in_port_str(o->in_port));
+    }
+    if (o->priority < 0) {
+        o->priority = old->priority;
+    } else if (o->priority != old->priority) {
+        printf("priority: %d -> %d\n", old->priority, o->priority);
+    }
+    const char *old_then = old->then ? old->then : DEFAULT_THEN;
+    if (!o->then) {
+        o->then = old_then;
+    } else if (strcmp(o->then, old_then)) {
+        printf("then: %s -> %s\n", old_then, o->then);
+    }
+    fflush(stdout);
 }
 
 /* Locks the state file against other runs of ovs-l3dsr that change the
@@ -209,6 +285,14 @@ open_bridge(struct ctx *ctx, const char *name, bool required)
         return NULL;
     }
 
+    /* Another name of a bridge already open: the same bridge. */
+    for (size_t i = 0; i < view->n_bridges; i++) {
+        if (br->dpid && view->bridges[i]->dpid == br->dpid) {
+            l3dsr_bridge_close(br);
+            return view->bridges[i];
+        }
+    }
+
     view->bridges = xrealloc(view->bridges,
                              (view->n_bridges + 1) * sizeof *view->bridges);
     view->bridges[view->n_bridges++] = br;
@@ -221,7 +305,18 @@ static void
 open_old_bridges(struct ctx *ctx)
 {
     for (size_t i = 0; i < ctx->state.bridges.n; i++) {
-        open_bridge(ctx, ctx->state.bridges.names[i], false);
+        const char *name = ctx->state.bridges.names[i];
+        uint64_t dpid = ctx->state.dpids[i];
+        bool open = false;
+
+        /* A bridge already open under another name (-b) is not reached
+         * again by the name recorded, which may be stale. */
+        for (size_t j = 0; j < ctx->view.n_bridges; j++) {
+            open = open || (dpid && ctx->view.bridges[j]->dpid == dpid);
+        }
+        if (!open) {
+            open_bridge(ctx, name, false);
+        }
     }
 }
 
@@ -370,6 +465,9 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
     open_old_bridges(ctx);
 
     if (start) {
+        choose_cookie(ctx, ctx->target);
+        merge_flow_options(&ctx->state);
+
         char *error = l3dsr_build_flows(&ctx->conf, ctx->target,
                                         &flow_options, flows, n_flows);
         if (error) {
@@ -381,14 +479,15 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
     return true;
 }
 
-/* "start", "stop" and "restart".  "restart" is planned as a whole, the start
- * on the host as the stop leaves it, and applied at once, so that a failure
- * rolls back to the host as it was before the stop. */
+/* "start", "stop" and "restart".  "restart" is planned as "start" is: as
+ * the net difference between what is in place and what the configuration
+ * asks for, so that an unchanged configuration changes nothing, and the
+ * VIPs never go without their flows or their addresses. */
 static int
 do_change(const char *action)
 {
-    bool stop = strcmp(action, "start");
-    bool start = strcmp(action, "stop");
+    bool stop = !strcmp(action, "stop");
+    bool start = !stop;
     struct l3dsr_flow *flows[2];
     size_t n_flows = 0;
     struct ctx ctx;
@@ -417,8 +516,16 @@ do_change(const char *action)
             l3dsr_state_union(&mid, &ctx.state);
         }
         if (start) {
+            struct l3dsr_state_options options = {
+                .in_port = CONST_CAST(char *, flow_options.in_port),
+                .priority = flow_options.priority,
+                .then = CONST_CAST(char *, flow_options.then),
+            };
+
             error = l3dsr_plan_start(&in, &mid, flows, n_flows, &plan,
                                      &after);
+            after.cookie = l3dsr_flow_get_owner();
+            l3dsr_state_set_options(&after, &options);
         } else {
             l3dsr_state_union(&after, &mid);
         }
@@ -434,7 +541,13 @@ do_change(const char *action)
         l3dsr_state_destroy(&after);
 
         /* A bridge that could not be reached may still hold flows. */
-        ok = ok && !(stop && !start && ctx.unreachable.n);
+        if (ok && stop && ctx.unreachable.n) {
+            ovs_error(0, "%s: cannot reach %s: its flows may still be "
+                      "there and stay in %s (if the bridge can be reached "
+                      "another way, give that with -b)", action,
+                      ctx.unreachable.names[0], state_file);
+            ok = false;
+        }
     }
 
     for (size_t i = 0; i < n_flows; i++) {
@@ -648,7 +761,8 @@ parse_options(int argc, char *argv[])
             break;
 
         case OPT_IN_PORT:
-            flow_options.in_port = optarg;
+            flow_options.in_port = strcasecmp(optarg, "any") ? optarg : NULL;
+            in_port_given = true;
             break;
 
         case OPT_PRIORITY:
@@ -695,7 +809,7 @@ usage(void)
            "  start        add the VIPs to lo, set the ARP sysctls, add "
            "the flows\n"
            "  stop         undo exactly what start did\n"
-           "  restart      stop, then start\n"
+           "  restart      as start: change only what differs\n"
            "  status       show every VIP: alias, flow, counters\n"
            "  check        one line; exit 0 all started, 3 some, 1 none\n"
            "  show-config  show the entries as read, report problems\n"
@@ -710,7 +824,8 @@ usage(void)
            "nothing\n"
            "  -v, --verbose          print each change as it is made\n"
            "  -x, --no-header        status: no header line\n"
-           "  --in-port=PORT         rewrite only packets received on PORT\n"
+           "  --in-port=PORT         rewrite only packets received on PORT "
+           "(any: all)\n"
            "  --priority=N           priority of the flows (default: 40000)\n"
            "  --then=ACTIONS         actions after set_daddr_on_dscp "
            "(default: normal)\n"
