@@ -16,6 +16,7 @@ TESTSUITE_AT += \
 L3DSR_SYSTEM_AT = \
 	tests/system-l3dsr.at \
 	tests/system-l3dsr-ctl.at \
+	tests/system-l3dsr-state.at \
 	tests/system-l3dsr-hmark.at \
 	tests/system-l3dsr-kmod.at \
 	tests/system-l3dsr-controller.at \

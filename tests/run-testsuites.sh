@@ -36,7 +36,8 @@ case $tier in
         fi
         suite=tests/system-userspace-testsuite
         target=check-system-userspace
-        files="system-l3dsr.at system-l3dsr-ctl.at system-l3dsr-hmark.at
+        files="system-l3dsr.at system-l3dsr-ctl.at system-l3dsr-state.at
+               system-l3dsr-hmark.at
                system-l3dsr-controller.at system-ovs-l3dsr-atomic.at"
         ;;
     *)

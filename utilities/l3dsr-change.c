@@ -443,7 +443,7 @@ step_wait(struct step_waiter *w, const struct l3dsr_change *next)
 static bool
 plan_undo(const struct l3dsr_plan *plan, size_t n)
 {
-    struct step_waiter waiter = { .flows_changed = true };
+    struct step_waiter waiter = { .flows_changed = false };
     size_t *ends = xmalloc((n + 1) * sizeof *ends);
     size_t n_steps = 0;
     bool ok = true;

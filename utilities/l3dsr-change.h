@@ -22,8 +22,9 @@
  *
  * Each change can describe itself, be carried out, be turned into the change
  * that undoes it, and be simulated on a view of the host, so that a plan
- * made after another one (as "restart" does: stop, then start) sees the
- * host as the first plan leaves it. */
+ * made after another one sees the host as the first plan leaves it.  The
+ * changes of flows that follow each other on one bridge are applied as one
+ * atomic OpenFlow bundle. */
 
 #include <netinet/in.h>
 #include <stdbool.h>
