@@ -29,6 +29,7 @@ L3DSR_SYSTEM_AT = \
 	tests/system-ovs-l3dsr-state.at \
 	tests/system-ovs-l3dsr-status.at \
 	tests/system-ovs-l3dsr-watch.at \
+	tests/system-ovs-l3dsr-atomic.at \
 	tests/system-hmark.at \
 	tests/system-l3dsr-kmod.at \
 	tests/system-l3dsr-controller.at
@@ -53,7 +54,8 @@ EXTRA_DIST += \
 	tests/l3dsr_hmark_packets.py \
 	tests/l3dsr-pkt.py \
 	tests/l3dsr-osken.py \
-	tests/l3dsr-fleet.py
+	tests/l3dsr-fleet.py \
+	tests/l3dsr-churn.py
 
 # test-l3dsr-dpif sends hand-made datapath attributes to the kernel, for
 # the netlink tests of system-l3dsr-kmod.at.
