@@ -12,7 +12,7 @@
 #            then must pass through the standard set actions.
 #
 # The patched module's tests run in two VMs ("patched" and "patched-hmark",
-# the latter with the hmark and stock Open vSwitch tests), so that two VMs
+# the latter with the hmark tests), so that two VMs
 # always run side by side (see run_slot below).
 # Usage: run-kernel-tests.sh OVS_DIR DATAPATH_DIR
 #
@@ -147,10 +147,10 @@ fi
 
 # Each run is one VM.  The patched module's tests are split into two runs of
 # about the same length, so that two VMs, one per CPU, run side by side for
-# the whole tier: "patched" (the action and kmod tests) in the first slot,
-# "patched-hmark" (the hmark comparisons with xt_HMARK and the stock tests
-# with our module) then "stock" in the second.  Each run's output is
-# prefixed with its name.
+# the whole tier: "patched" (the action and kmod tests, and the stock Open
+# vSwitch tests with our module) in the first slot, "patched-hmark" (the
+# hmark comparisons with xt_HMARK, the longest tests) then "stock" in the
+# second.  Each run's output is prefixed with its name.
 jobs=
 for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
     case $run in
@@ -162,8 +162,8 @@ done
 # Prints the tests of job $1, then the module options of its VM.
 job_tests () {
     case $1 in
-        patched) select_tests "$l3dsr_files" "" ;;
-        patched-hmark) select_tests "system-hmark.at" "$STOCK_TESTS" ;;
+        patched) select_tests "$l3dsr_files" "$STOCK_TESTS" ;;
+        patched-hmark) select_tests "system-hmark.at" "" ;;
         stock) echo "$stock" ;;
     esac
 }
