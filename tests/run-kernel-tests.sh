@@ -12,8 +12,9 @@
 #            then must pass through the standard set actions.
 #
 # The patched module's tests run in two VMs ("patched" and "patched-hmark",
-# the latter with the hmark tests), so that two VMs
-# always run side by side (see run_slot below).
+# the latter with the hmark tests), so that two VMs always run side by
+# side (see run_slot below).
+#
 # Usage: run-kernel-tests.sh OVS_DIR DATAPATH_DIR
 #
 # TESTSUITEFLAGS from the environment are added to both runs' selection
