@@ -282,8 +282,9 @@ reclaim_rules(const struct watch *w, struct l3dsr_bridge *br)
 /* Plans into 'plan' what puts back what ovs-l3dsr owns: from "start"'s own
  * plan, the flows of the bridge ('br', if nonnull) that are missing or
  * differ, built with the cookie and the options that the state file records
- * (those of the last "start", which may not be the watch's own), and the VIPs that the state file says ovs-l3dsr added to "lo"
- * and that are gone from it.  Sysctls and removals are "start"'s business,
+ * (those of the last "start", which may not be the watch's own), and the
+ * VIPs that the state file says ovs-l3dsr added to "lo" and that are gone
+ * from it.  Sysctls and removals are "start"'s business,
  * not the watch's.  Returns NULL if successful, otherwise a malloc()'d
  * error message. */
 static char *

@@ -274,11 +274,9 @@ lock_state(struct ctx *ctx)
     /* The lock module's own warnings would repeat ours on each try. */
     vlog_set_levels(vlog_module_from_name("lockfile"), VLF_ANY_DESTINATION,
                     VLL_ERR);
-    for (long long int deadline = time_msec() + LOCK_WAIT_MSEC; ; ) {
-        error = lockfile_lock(state_file, &ctx->lock);
-        if (error != EAGAIN || time_msec() >= deadline) {
-            break;
-        }
+    long long int deadline = time_msec() + LOCK_WAIT_MSEC;
+    while ((error = lockfile_lock(state_file, &ctx->lock)) == EAGAIN
+           && time_msec() < deadline) {
         xnanosleep(LOCK_RETRY_MSEC * 1000 * 1000);
     }
     if (error) {
