@@ -99,7 +99,7 @@ struct watch {
 
     /* The flows of ovs-l3dsr as last built, to tell which flow updates
      * matter. */
-    struct l3dsr_flow *wanted[2];
+    struct l3dsr_flow *wanted[L3DSR_MAX_FLOWS];
     size_t n_wanted;
 
     bool exiting;
@@ -241,11 +241,19 @@ find_bridge(struct watch *w)
     l3dsr_state_destroy(&state);
 }
 
+/* Returns true if the state file 'state' names bridge 'br', by its
+ * datapath ID, so that a bridge reached under another name (-b) is the same
+ * bridge, or by name if the state file does not know the ID (an older
+ * state file). */
 static bool
-bridge_is_owned(const struct l3dsr_state *state, const char *bridge)
+bridge_is_owned(const struct l3dsr_state *state,
+                const struct l3dsr_bridge *br)
 {
     for (size_t i = 0; i < state->bridges.n; i++) {
-        if (!strcmp(state->bridges.names[i], bridge)) {
+        uint64_t dpid = state->dpids[i];
+
+        if (dpid ? dpid == br->dpid
+            : !strcmp(state->bridges.names[i], br->name)) {
             return true;
         }
     }
@@ -273,8 +281,10 @@ reclaim_rules(const struct watch *w, struct l3dsr_bridge *br)
 
 /* Plans into 'plan' what puts back what ovs-l3dsr owns: from "start"'s own
  * plan, the flows of the bridge ('br', if nonnull) that are missing or
- * differ, and the VIPs that the state file says ovs-l3dsr added to "lo"
- * and that are gone from it.  Sysctls and removals are "start"'s business,
+ * differ, built with the cookie and the options that the state file records
+ * (those of the last "start", which may not be the watch's own), and the
+ * VIPs that the state file says ovs-l3dsr added to "lo" and that are gone
+ * from it.  Sysctls and removals are "start"'s business,
  * not the watch's.  Returns NULL if successful, otherwise a malloc()'d
  * error message. */
 static char *
@@ -282,7 +292,8 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
              struct l3dsr_view *view, struct l3dsr_bridge *br,
              struct l3dsr_plan *plan)
 {
-    struct l3dsr_flow *flows[2];
+    struct l3dsr_flow *flows[L3DSR_MAX_FLOWS];
+    struct l3dsr_flow_options options;
     size_t n_flows = 0;
     struct svec unreachable;
     char *error;
@@ -293,9 +304,9 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
         return xasprintf("cannot read the addresses of lo (%s)",
                          ovs_strerror(retval));
     }
+    w->opts->flow_options(state, &options);
     if (br) {
-        error = l3dsr_build_flows(&w->conf, br, w->opts->flow_options,
-                                  flows, &n_flows);
+        error = l3dsr_build_flows(&w->conf, br, &options, flows, &n_flows);
         if (error) {
             for (size_t i = 0; i < n_flows; i++) {
                 l3dsr_flow_destroy(flows[i]);
@@ -423,17 +434,23 @@ check(struct watch *w, bool flows, bool locked)
     }
     w->stopped_warned = false;
 
-    if (flows && w->bridge && bridge_is_owned(&state, w->bridge)) {
+    if (flows && w->bridge) {
         error = l3dsr_bridge_open(w->bridge, &br);
-        if (!error) {
-            view.bridges = xmalloc(sizeof *view.bridges);
-            view.bridges[view.n_bridges++] = br;
-            error = l3dsr_bridge_dump(br);
-        }
         if (error) {
             goto out;
         }
-        reclaim_rules(w, br);
+        view.bridges = xmalloc(sizeof *view.bridges);
+        view.bridges[view.n_bridges++] = br;
+        if (!bridge_is_owned(&state, br)) {
+            /* Not, or no longer, the bridge of the flows. */
+            br = NULL;
+        } else {
+            error = l3dsr_bridge_dump(br);
+            if (error) {
+                goto out;
+            }
+            reclaim_rules(w, br);
+        }
     }
 
     error = plan_repairs(w, &state, &view, br, &plan);

@@ -45,6 +45,7 @@
 #include "lockfile.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 
 /* Command-line options. */
@@ -65,6 +66,12 @@ static struct l3dsr_flow_options flow_options = {
 };
 static bool in_port_given;              /* --in-port, also "any". */
 
+/* How long "start", "stop" and "restart" wait for the lock on the state
+ * file that another ovs-l3dsr holds (a "watch" that repairs something holds
+ * it for a moment), in milliseconds. */
+#define LOCK_WAIT_MSEC 2000
+#define LOCK_RETRY_MSEC 50
+
 /* The flow options when neither the command line nor the state file gives
  * them. */
 #define DEFAULT_PRIORITY 40000
@@ -76,6 +83,8 @@ struct ctx {
     struct l3dsr_state state;           /* As the state file says. */
     struct l3dsr_view view;             /* The host and its bridges. */
     struct l3dsr_bridge *target;        /* Bridge for the flows, or NULL. */
+    struct l3dsr_flow_options flow_options; /* The command line's, completed
+                                             * from 'state' ("start"). */
     struct svec unreachable;            /* Bridges that could not be read... */
     struct svec unreachable_errors;     /* ...and why. */
     struct lockfile *lock;
@@ -91,6 +100,7 @@ ctx_init(struct ctx *ctx)
     l3dsr_state_init(&ctx->state);
     l3dsr_view_init(&ctx->view);
     ctx->target = NULL;
+    ctx->flow_options = flow_options;
     svec_init(&ctx->unreachable);
     svec_init(&ctx->unreachable_errors);
     ctx->lock = NULL;
@@ -151,6 +161,16 @@ load_conf(struct ctx *ctx)
     return true;
 }
 
+/* Makes the configuration of 'state' the owner of the flows that are built
+ * and recognized as ovs-l3dsr's own.  A state file from before
+ * configurations had cookies of their own owns the flows of the old
+ * cookie. */
+static void
+set_owner(const struct l3dsr_state *state)
+{
+    l3dsr_flow_set_owner(state->cookie ? state->cookie : L3DSR_COOKIE);
+}
+
 /* Reads the state file into 'ctx->state'.  Returns true if successful. */
 static bool
 load_state(struct ctx *ctx)
@@ -162,10 +182,7 @@ load_state(struct ctx *ctx)
         return false;
     }
 
-    /* A state file from before configurations had cookies of their own
-     * owns the flows of the old cookie. */
-    l3dsr_flow_set_owner(ctx->state.cookie ? ctx->state.cookie
-                         : L3DSR_COOKIE);
+    set_owner(&ctx->state);
     return true;
 }
 
@@ -198,22 +215,26 @@ in_port_str(const char *s)
     return s ? s : "any";
 }
 
-/* Fills in the flow options that the command line did not give from the
- * state file, else from the defaults, and prints each option that the
- * command line changes from the state file, as "in_port: p1 -> any". */
+/* Sets 'o' to the flow options 'given' on the command line ('given_in_port'
+ * tells whether it gave --in-port), with those that it did not give taken
+ * from 'state', else from the defaults, and prints each option that 'given'
+ * changes from 'state', as "in_port: p1 -> any".  The strings of 'o' point
+ * into 'given' and 'state'. */
 static void
-merge_flow_options(const struct l3dsr_state *state)
+merge_flow_options(const struct l3dsr_state *state,
+                   const struct l3dsr_flow_options *given, bool given_in_port,
+                   struct l3dsr_flow_options *o)
 {
     const struct l3dsr_state_options *old = &state->options;
-    struct l3dsr_flow_options *o = &flow_options;
 
+    *o = *given;
     if (!state->has_options) {
         o->priority = o->priority < 0 ? DEFAULT_PRIORITY : o->priority;
         o->then = o->then ? o->then : DEFAULT_THEN;
         return;
     }
 
-    if (!in_port_given) {
+    if (!given_in_port) {
         o->in_port = old->in_port;
     } else if (!nullable_string_is_equal(o->in_port, old->in_port)) {
         printf("in_port: %s -> %s\n", in_port_str(old->in_port),
@@ -234,7 +255,8 @@ merge_flow_options(const struct l3dsr_state *state)
 }
 
 /* Locks the state file against other runs of ovs-l3dsr that change the
- * host.  Returns true if successful. */
+ * host, waiting up to LOCK_WAIT_MSEC for another one to let it go.  Returns
+ * true if successful. */
 static bool
 lock_state(struct ctx *ctx)
 {
@@ -249,7 +271,14 @@ lock_state(struct ctx *ctx)
     }
     free(dir);
 
-    error = lockfile_lock(state_file, &ctx->lock);
+    /* The lock module's own warnings would repeat ours on each try. */
+    vlog_set_levels(vlog_module_from_name("lockfile"), VLF_ANY_DESTINATION,
+                    VLL_ERR);
+    long long int deadline = time_msec() + LOCK_WAIT_MSEC;
+    while ((error = lockfile_lock(state_file, &ctx->lock)) == EAGAIN
+           && time_msec() < deadline) {
+        xnanosleep(LOCK_RETRY_MSEC * 1000 * 1000);
+    }
     if (error) {
         ovs_error(error, "%s: cannot lock the state file%s", state_file,
                   error == EAGAIN ? " (is another ovs-l3dsr running?)" : "");
@@ -474,10 +503,11 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
 
     if (start) {
         choose_cookie(ctx, ctx->target);
-        merge_flow_options(&ctx->state);
+        merge_flow_options(&ctx->state, &flow_options, in_port_given,
+                           &ctx->flow_options);
 
         char *error = l3dsr_build_flows(&ctx->conf, ctx->target,
-                                        &flow_options, flows, n_flows);
+                                        &ctx->flow_options, flows, n_flows);
         if (error) {
             ovs_error(0, "%s", error);
             free(error);
@@ -524,10 +554,11 @@ do_change(const char *action)
             l3dsr_state_union(&mid, &ctx.state);
         }
         if (start) {
+            const struct l3dsr_flow_options *o = &ctx.flow_options;
             struct l3dsr_state_options options = {
-                .in_port = CONST_CAST(char *, flow_options.in_port),
-                .priority = flow_options.priority,
-                .then = CONST_CAST(char *, flow_options.then),
+                .in_port = CONST_CAST(char *, o->in_port),
+                .priority = o->priority,
+                .then = CONST_CAST(char *, o->then),
             };
 
             error = l3dsr_plan_start(&in, &mid, flows, n_flows, &plan,
@@ -674,6 +705,19 @@ watch_start(void)
     return do_change("start") == EXIT_SUCCESS;
 }
 
+/* "watch": the cookie and the flow options that 'state' records, to put
+ * back the flows that "start" installed, as "start" without options would
+ * build them. */
+static void
+watch_flow_options(const struct l3dsr_state *state,
+                   struct l3dsr_flow_options *o)
+{
+    static const struct l3dsr_flow_options none = { .priority = -1 };
+
+    set_owner(state);
+    merge_flow_options(state, &none, false, o);
+}
+
 static int
 do_watch(void)
 {
@@ -689,7 +733,7 @@ do_watch(void)
         .conf_dir = conf_dir,
         .bridge = bridge_name,
         .state_file = state_file,
-        .flow_options = &flow_options,
+        .flow_options = watch_flow_options,
         .unixctl_path = unixctl_path,
         .start = watch_start,
     };
