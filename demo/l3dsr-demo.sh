@@ -192,18 +192,26 @@ veth $SW l3d-lb-net l3d-net-lb          # the load balancer's one arm
 veth $SW l3d-s1-up l3d-net-s1           # server 1's bridge uplink
 veth $SW l3d-s2-up l3d-net-s2           # server 2's bridge uplink
 
+# addrs NS DEV IPV4 IPV6: gives DEV of NS an IPv4 /24 and an IPv6 /64.
+addrs () {
+    ip -n "$1" addr add "$3/24" dev "$2"
+    ip -n "$1" addr add "$4/64" dev "$2" nodad
+}
+# default_routes NS IPV4 IPV6: NS's default routes, both families.
+default_routes () {
+    ip -n "$1" route add default via "$2"
+    ip -n "$1" -6 route add default via "$3"
+}
 host_addrs () {
     local ns=$1 ifc=$2 mac=$3 ip4=$4 ip6=$5
     ip -n $ns link set $ifc address $mac
-    ip -n $ns addr add $ip4/24 dev $ifc
-    ip -n $ns addr add $ip6/64 dev $ifc nodad
+    addrs $ns $ifc $ip4 $ip6
 }
 host_addrs l3d-gw l3d-gw-net $GW_MAC $GW4 $GW6
 host_addrs l3d-srv1 l3d-s1-eth $MAC_1 $RIP4_1 $RIP6_1
 host_addrs l3d-srv2 l3d-s2-eth $MAC_2 $RIP4_2 $RIP6_2
 for ns in l3d-srv1 l3d-srv2; do
-    ip -n $ns route add default via $GW4
-    ip -n $ns -6 route add default via $GW6
+    default_routes $ns $GW4 $GW6
 done
 
 # The routers and the client: plain veth pairs, no Open vSwitch.  The
@@ -221,20 +229,13 @@ router_link () {
 }
 router_link l3d-client l3d-cli-eth l3d-isp l3d-isp-cli 1500
 router_link l3d-isp l3d-isp-wan l3d-gw l3d-gw-wan $WAN_MTU
-ip -n l3d-client addr add $CLI4/24 dev l3d-cli-eth
-ip -n l3d-client addr add $CLI6/64 dev l3d-cli-eth nodad
-ip -n l3d-client route add default via $ISP4
-ip -n l3d-client -6 route add default via $ISP6
-ip -n l3d-isp addr add $ISP4/24 dev l3d-isp-cli
-ip -n l3d-isp addr add $ISP6/64 dev l3d-isp-cli nodad
-ip -n l3d-isp addr add $WAN4_ISP/24 dev l3d-isp-wan
-ip -n l3d-isp addr add $WAN6_ISP/64 dev l3d-isp-wan nodad
-ip -n l3d-isp route add default via $WAN4_GW
-ip -n l3d-isp -6 route add default via $WAN6_GW
-ip -n l3d-gw addr add $WAN4_GW/24 dev l3d-gw-wan
-ip -n l3d-gw addr add $WAN6_GW/64 dev l3d-gw-wan nodad
-ip -n l3d-gw route add default via $WAN4_ISP
-ip -n l3d-gw -6 route add default via $WAN6_ISP
+addrs l3d-client l3d-cli-eth $CLI4 $CLI6
+default_routes l3d-client $ISP4 $ISP6
+addrs l3d-isp l3d-isp-cli $ISP4 $ISP6
+addrs l3d-isp l3d-isp-wan $WAN4_ISP $WAN6_ISP
+default_routes l3d-isp $WAN4_GW $WAN6_GW
+addrs l3d-gw l3d-gw-wan $WAN4_GW $WAN6_GW
+default_routes l3d-gw $WAN4_ISP $WAN6_ISP
 
 # l3d-gw sends the VIPs' traffic to the load balancer: the VIPs are on-link
 # on its site side, with the LB's MAC.  This also takes the ICMP messages
