@@ -16,7 +16,7 @@
 
 #include <config.h>
 
-#include "l3dsr-change.h"
+#include "l3dsr-plan.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -14,8 +14,8 @@
  * limitations under the License.
  */
 
-#ifndef L3DSR_CHANGE_H
-#define L3DSR_CHANGE_H 1
+#ifndef L3DSR_PLAN_H
+#define L3DSR_PLAN_H 1
 
 /* Changes to the host and its bridges, planned first and then applied in
  * order, with every applied change undone if a later one fails.
@@ -105,4 +105,4 @@ bool l3dsr_plan_apply(const struct l3dsr_plan *,
                       const struct l3dsr_apply_options *,
                       bool *rolled_back);
 
-#endif /* l3dsr-change.h */
+#endif /* l3dsr-plan.h */

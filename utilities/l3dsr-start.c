@@ -16,17 +16,17 @@
 
 #include <config.h>
 
-#include "l3dsr-plan.h"
+#include "l3dsr-start.h"
 
 #include <string.h>
 
 #include "byte-order.h"
 #include "daddr-on-dscp.h"
 #include "flow.h"
-#include "l3dsr-change.h"
 #include "l3dsr-conf.h"
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"
+#include "l3dsr-plan.h"
 #include "l3dsr-state.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"

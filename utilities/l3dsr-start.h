@@ -14,8 +14,8 @@
  * limitations under the License.
  */
 
-#ifndef L3DSR_PLAN_H
-#define L3DSR_PLAN_H 1
+#ifndef L3DSR_START_H
+#define L3DSR_START_H 1
 
 /* What "start" and "stop" change: from the configuration, the state file
  * and a view of the host, the list of changes to make and the state that
@@ -65,4 +65,4 @@ char *l3dsr_plan_start(const struct l3dsr_plan_input *,
                        struct l3dsr_plan *, struct l3dsr_state *after)
     OVS_WARN_UNUSED_RESULT;
 
-#endif /* l3dsr-plan.h */
+#endif /* l3dsr-start.h */

@@ -3,8 +3,6 @@
 bin_PROGRAMS += utilities/ovs-l3dsr
 utilities_ovs_l3dsr_SOURCES = \
 	utilities/ovs-l3dsr.c \
-	utilities/l3dsr-change.c \
-	utilities/l3dsr-change.h \
 	utilities/l3dsr-conf.c \
 	utilities/l3dsr-conf-read.c \
 	utilities/l3dsr-conf.h \
@@ -14,6 +12,8 @@ utilities_ovs_l3dsr_SOURCES = \
 	utilities/l3dsr-host.h \
 	utilities/l3dsr-plan.c \
 	utilities/l3dsr-plan.h \
+	utilities/l3dsr-start.c \
+	utilities/l3dsr-start.h \
 	utilities/l3dsr-state.c \
 	utilities/l3dsr-state.h \
 	utilities/l3dsr-status.c \
