@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include "l3dsr-flow.h"
+#include "l3dsr-host.h"
+#include "l3dsr-view.h"
 #include "openvswitch/dynamic-string.h"
 #include "util.h"
 
@@ -39,66 +41,6 @@ l3dsr_warn(const char *format, ...)
     vfprintf(stderr, format, args);
     va_end(args);
     putc('\n', stderr);
-}
-
-void
-l3dsr_view_init(struct l3dsr_view *view)
-{
-    memset(view, 0, sizeof *view);
-    l3dsr_addrs_init(&view->lo);
-    l3dsr_addrs_init(&view->lo_mapped6);
-    svec_init(&view->sysctl_names);
-}
-
-void
-l3dsr_view_destroy(struct l3dsr_view *view)
-{
-    if (view) {
-        l3dsr_addrs_destroy(&view->lo);
-        l3dsr_addrs_destroy(&view->lo_mapped6);
-        svec_destroy(&view->sysctl_names);
-        free(view->sysctl_values);
-        for (size_t i = 0; i < view->n_bridges; i++) {
-            l3dsr_bridge_close(view->bridges[i]);
-        }
-        free(view->bridges);
-    }
-}
-
-static int *
-view_find_sysctl(struct l3dsr_view *view, const char *name)
-{
-    for (size_t i = 0; i < view->sysctl_names.n; i++) {
-        if (!strcmp(view->sysctl_names.names[i], name)) {
-            return &view->sysctl_values[i];
-        }
-    }
-    return NULL;
-}
-
-/* Stores the value of sysctl 'name' in '*value', reading it from the kernel
- * the first time.  Returns NULL if successful, otherwise a malloc()'d error
- * message. */
-char *
-l3dsr_view_get_sysctl(struct l3dsr_view *view, const char *name, int *value)
-{
-    int *cached = view_find_sysctl(view, name);
-
-    if (!cached) {
-        int error = l3dsr_sysctl_get(name, value);
-        if (error) {
-            return xasprintf("cannot read sysctl %s (%s)", name,
-                             ovs_strerror(error));
-        }
-        svec_add(&view->sysctl_names, name);
-        view->sysctl_values = xrealloc(view->sysctl_values,
-                                       view->sysctl_names.n
-                                       * sizeof *view->sysctl_values);
-        cached = &view->sysctl_values[view->sysctl_names.n - 1];
-        *cached = *value;
-    }
-    *value = *cached;
-    return NULL;
 }
 
 void
@@ -213,14 +155,10 @@ l3dsr_plan_simulate(const struct l3dsr_plan *plan, struct l3dsr_view *view)
         const struct l3dsr_change *c = &plan->changes[i];
         struct l3dsr_bridge *br = c->br;
         size_t idx;
-        int *value;
 
         switch (c->type) {
         case L3DSR_SET_SYSCTL:
-            value = view_find_sysctl(view, c->sysctl);
-            if (value) {
-                *value = c->value;
-            }
+            l3dsr_view_update_sysctl(view, c->sysctl, c->value);
             break;
 
         case L3DSR_ADD_ALIAS:

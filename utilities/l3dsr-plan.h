@@ -30,29 +30,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "compiler.h"
-#include "l3dsr-host.h"
-#include "svec.h"
 
 struct ds;
 struct l3dsr_bridge;
 struct l3dsr_flow;
-
-/* What ovs-l3dsr knows about the host and its bridges. */
-struct l3dsr_view {
-    struct l3dsr_addrs lo;              /* Addresses on "lo". */
-    struct l3dsr_addrs lo_mapped6;      /* IPv6 addresses on "lo" that are
-                                         * IPv4-mapped, kept apart from the
-                                         * IPv4 addresses in 'lo'. */
-    struct svec sysctl_names;           /* Sysctls read so far... */
-    int *sysctl_values;                 /* ...and their values. */
-    struct l3dsr_bridge **bridges;      /* Bridges, with all their flows. */
-    size_t n_bridges;
-};
-
-void l3dsr_view_init(struct l3dsr_view *);
-void l3dsr_view_destroy(struct l3dsr_view *);
-char *l3dsr_view_get_sysctl(struct l3dsr_view *, const char *name,
-                            int *value) OVS_WARN_UNUSED_RESULT;
+struct l3dsr_view;
 
 enum l3dsr_change_type {
     L3DSR_SET_SYSCTL,           /* Set 'sysctl' from 'old_value' to 'value'. */

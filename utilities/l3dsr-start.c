@@ -28,6 +28,7 @@
 #include "l3dsr-host.h"
 #include "l3dsr-plan.h"
 #include "l3dsr-state.h"
+#include "l3dsr-view.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofpbuf.h"

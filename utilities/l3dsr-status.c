@@ -27,6 +27,7 @@
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"
 #include "l3dsr-plan.h"
+#include "l3dsr-view.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
 #include "openvswitch/ofp-actions.h"

@@ -34,6 +34,7 @@
 #include "l3dsr-plan.h"
 #include "l3dsr-start.h"
 #include "l3dsr-state.h"
+#include "l3dsr-view.h"
 #include "latch.h"
 #include "lockfile.h"
 #include "openvswitch/dynamic-string.h"

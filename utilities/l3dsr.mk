@@ -18,6 +18,8 @@ utilities_ovs_l3dsr_SOURCES = \
 	utilities/l3dsr-state.h \
 	utilities/l3dsr-status.c \
 	utilities/l3dsr-status.h \
+	utilities/l3dsr-view.c \
+	utilities/l3dsr-view.h \
 	utilities/l3dsr-watch.c \
 	utilities/l3dsr-watch.h
 utilities_ovs_l3dsr_LDADD = lib/libopenvswitch.la

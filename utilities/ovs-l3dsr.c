@@ -41,6 +41,7 @@
 #include "l3dsr-start.h"
 #include "l3dsr-state.h"
 #include "l3dsr-status.h"
+#include "l3dsr-view.h"
 #include "l3dsr-watch.h"
 #include "lockfile.h"
 #include "openvswitch/dynamic-string.h"
