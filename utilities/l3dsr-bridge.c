@@ -16,7 +16,7 @@
 
 #include <config.h>
 
-#include "l3dsr-flow.h"
+#include "l3dsr-bridge.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +24,7 @@
 
 #include "byte-order.h"
 #include "dirs.h"
+#include "l3dsr-flow.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-errors.h"
@@ -37,97 +38,6 @@
 
 /* How long to wait for a bridge to accept the connection, in ms. */
 #define CONNECT_TIMEOUT 10000
-
-/* The cookie of the flows of this run's configuration. */
-static uint64_t owner_cookie = L3DSR_COOKIE;
-
-/* Makes the flows with 'cookie' those that this run owns. */
-void
-l3dsr_flow_set_owner(uint64_t cookie)
-{
-    owner_cookie = cookie;
-}
-
-uint64_t
-l3dsr_flow_get_owner(void)
-{
-    return owner_cookie;
-}
-
-/* Returns true if 'flow' belongs to the configuration of this run. */
-bool
-l3dsr_flow_is_owned(const struct l3dsr_flow *flow)
-{
-    return ntohll(flow->cookie) == owner_cookie;
-}
-
-/* Returns true if 'flow' belongs to ovs-l3dsr, for any configuration. */
-bool
-l3dsr_flow_is_l3dsr(const struct l3dsr_flow *flow)
-{
-    return (ntohll(flow->cookie) & L3DSR_COOKIE_MASK) == L3DSR_COOKIE;
-}
-
-struct l3dsr_flow *
-l3dsr_flow_clone(const struct l3dsr_flow *flow)
-{
-    struct l3dsr_flow *clone = xmemdup(flow, sizeof *flow);
-    clone->ofpacts = xmemdup(flow->ofpacts, flow->ofpacts_len);
-    return clone;
-}
-
-void
-l3dsr_flow_destroy(struct l3dsr_flow *flow)
-{
-    if (flow) {
-        free(flow->ofpacts);
-        free(flow);
-    }
-}
-
-void
-l3dsr_flows_destroy(struct l3dsr_flow **flows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        l3dsr_flow_destroy(flows[i]);
-    }
-    free(flows);
-}
-
-/* Returns true if 'a' and 'b' are the same OpenFlow rule, i.e. an OFPFC_ADD
- * of one replaces the other. */
-bool
-l3dsr_flow_same_rule(const struct l3dsr_flow *a, const struct l3dsr_flow *b)
-{
-    return (a->table_id == b->table_id
-            && a->priority == b->priority
-            && match_equal(&a->match, &b->match));
-}
-
-/* Returns true if 'a' and 'b' are the same rule with the same cookie and
- * actions. */
-bool
-l3dsr_flow_equal(const struct l3dsr_flow *a, const struct l3dsr_flow *b)
-{
-    return (l3dsr_flow_same_rule(a, b)
-            && a->cookie == b->cookie
-            && ofpacts_equal(a->ofpacts, a->ofpacts_len,
-                             b->ofpacts, b->ofpacts_len));
-}
-
-/* Returns the first set_daddr_on_dscp action of 'flow', or NULL. */
-const struct ofpact_set_daddr_on_dscp *
-l3dsr_flow_get_map(const struct l3dsr_flow *flow)
-{
-    const struct ofpact *a;
-
-    OFPACT_FOR_EACH_FLATTENED (a, flow->ofpacts, flow->ofpacts_len) {
-        if (a->type == OFPACT_SET_DADDR_ON_DSCP) {
-            return ofpact_get_SET_DADDR_ON_DSCP(a);
-        }
-    }
-    return NULL;
-}
 
 /* Returns a malloc()'d message for OpenFlow error 'reply' from 'br'. */
 static char *

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "l3dsr-bridge.h"
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"
 #include "l3dsr-view.h"

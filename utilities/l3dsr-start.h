@@ -32,13 +32,6 @@ struct l3dsr_state;
 struct l3dsr_view;
 struct svec;
 
-/* How the flows look, from the command line. */
-struct l3dsr_flow_options {
-    const char *in_port;        /* Match only this port, if nonnull. */
-    int priority;
-    const char *then;           /* Actions after set_daddr_on_dscp. */
-};
-
 /* What the plans start from. */
 struct l3dsr_plan_input {
     const struct l3dsr_conf *conf;      /* For "start". */
@@ -46,15 +39,6 @@ struct l3dsr_plan_input {
     struct l3dsr_bridge *target;        /* Bridge for the flows, or NULL. */
     const struct svec *unreachable;     /* Bridges that could not be read. */
 };
-
-/* At most one flow per DSCP and one more, for each family. */
-#define L3DSR_MAX_FLOWS (2 * (64 + 1))
-
-char *l3dsr_build_flows(const struct l3dsr_conf *, struct l3dsr_bridge *,
-                        const struct l3dsr_flow_options *,
-                        struct l3dsr_flow *flows[L3DSR_MAX_FLOWS],
-                        size_t *n_flows)
-    OVS_WARN_UNUSED_RESULT;
 
 void l3dsr_plan_stop(const struct l3dsr_plan_input *,
                      const struct l3dsr_state *before,

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "daddr-on-dscp.h"
+#include "l3dsr-bridge.h"
 #include "l3dsr-conf.h"
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"

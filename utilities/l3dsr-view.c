@@ -20,7 +20,7 @@
 
 #include <string.h>
 
-#include "l3dsr-flow.h"
+#include "l3dsr-bridge.h"
 #include "util.h"
 
 void

@@ -28,6 +28,7 @@
 #include "daemon.h"
 #include "dirs.h"
 #include "fatal-signal.h"
+#include "l3dsr-bridge.h"
 #include "l3dsr-conf.h"
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"

@@ -3,6 +3,8 @@
 bin_PROGRAMS += utilities/ovs-l3dsr
 utilities_ovs_l3dsr_SOURCES = \
 	utilities/ovs-l3dsr.c \
+	utilities/l3dsr-bridge.c \
+	utilities/l3dsr-bridge.h \
 	utilities/l3dsr-conf.c \
 	utilities/l3dsr-conf-read.c \
 	utilities/l3dsr-conf.h \
