@@ -48,6 +48,26 @@ reply_error(const struct l3dsr_bridge *br, const struct ofpbuf *reply)
                      error ? ofperr_to_string(error) : "unexpected reply");
 }
 
+/* Sends 'request' to 'br' and waits for an error reply, if any.  Returns
+ * NULL if successful, otherwise a malloc()'d error message. */
+static char *
+transact_noreply(struct l3dsr_bridge *br, struct ofpbuf *request)
+{
+    struct ofpbuf *reply;
+    int error;
+
+    error = vconn_transact_noreply(br->vconn, request, &reply);
+    if (error) {
+        return xasprintf("%s: OpenFlow error (%s)", br->name,
+                         ovs_strerror(error));
+    } else if (reply) {
+        char *msg = reply_error(br, reply);
+        ofpbuf_delete(reply);
+        return msg;
+    }
+    return NULL;
+}
+
 /* Makes 'br' use a flow format that can match on cookies: OpenFlow 1.0
  * needs Nicira extended match for that. */
 static char *
@@ -57,22 +77,17 @@ set_protocol(struct l3dsr_bridge *br)
                                   ? OFPUTIL_P_OF10_NXM : br->protocol);
 
     for (;;) {
-        struct ofpbuf *request, *reply;
+        struct ofpbuf *request;
         enum ofputil_protocol next;
-        int error;
+        char *error;
 
         request = ofputil_encode_set_protocol(br->protocol, want, &next);
         if (!request) {
             return NULL;
         }
-        error = vconn_transact_noreply(br->vconn, request, &reply);
+        error = transact_noreply(br, request);
         if (error) {
-            return xasprintf("%s: OpenFlow error (%s)", br->name,
-                             ovs_strerror(error));
-        } else if (reply) {
-            char *msg = reply_error(br, reply);
-            ofpbuf_delete(reply);
-            return msg;
+            return error;
         }
         br->protocol = next;
     }
@@ -314,20 +329,7 @@ static char *
 flow_mod(struct l3dsr_bridge *br, const struct l3dsr_flow *flow,
          uint16_t command)
 {
-    struct ofpbuf *request = encode_flow_mod(br, flow, command);
-    struct ofpbuf *reply;
-    int error;
-
-    error = vconn_transact_noreply(br->vconn, request, &reply);
-    if (error) {
-        return xasprintf("%s: OpenFlow error (%s)", br->name,
-                         ovs_strerror(error));
-    } else if (reply) {
-        char *msg = reply_error(br, reply);
-        ofpbuf_delete(reply);
-        return msg;
-    }
-    return NULL;
+    return transact_noreply(br, encode_flow_mod(br, flow, command));
 }
 
 /* Adds 'flow' to 'br', replacing the flow of the same rule, if any.
