@@ -19,6 +19,7 @@
 #include "odp-hmark.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/icmp6.h>
 #include <string.h>
 
@@ -48,12 +49,95 @@ odp_hmark_put(const struct ofpact_hmark *a, struct ofpbuf *odp_actions)
     nl_msg_put_unspec(odp_actions, OVS_ACTION_ATTR_HMARK, &p, sizeof p);
 }
 
+/* A field of the datapath action's text syntax.  The one table below serves
+ * odp_hmark_format() and odp_hmark_parse(); its fields are those of struct
+ * ovs_action_hmark, masks instead of the OpenFlow action's prefixes (whose
+ * table is in hmark.c). */
+enum odp_hmark_type {
+    ODP_HMARK_MASK,             /* struct in6_addr: a prefix length, or an
+                                 * IPv6 address if it is not a prefix. */
+    ODP_HMARK_BE32,             /* ovs_be32. */
+    ODP_HMARK_U32,              /* uint32_t. */
+    ODP_HMARK_U16,              /* uint16_t. */
+    ODP_HMARK_CT,               /* OVS_HMARK_F_CT in 'flags', no value. */
+    ODP_HMARK_FLAGS,            /* All of 'flags', given only for flags
+                                 * other than OVS_HMARK_F_CT. */
+};
+
+struct odp_hmark_field {
+    const char *name;
+    enum odp_hmark_type type;
+    size_t offset;              /* In struct ovs_action_hmark. */
+    uint32_t min, max;
+    bool hex;                   /* Formatted in hexadecimal. */
+    bool required;
+};
+
+/* In the order of odp_hmark_format(). */
+static const struct odp_hmark_field odp_fields[] = {
+#define F(NAME, TYPE, MEMBER, MIN, MAX, HEX, REQUIRED)                  \
+    { NAME, ODP_HMARK_##TYPE, offsetof(struct ovs_action_hmark, MEMBER), \
+      MIN, MAX, HEX, REQUIRED }
+    /* name         type   member      min max         hex    required */
+    F("src_mask",   MASK,  src_mask,   0,  128,        false, false),
+    F("dst_mask",   MASK,  dst_mask,   0,  128,        false, false),
+    F("port_mask",  BE32,  port_mask,  0,  UINT32_MAX, true,  false),
+    F("port_set",   BE32,  port_set,   0,  UINT32_MAX, true,  false),
+    F("proto_mask", U16,   proto_mask, 0,  UINT16_MAX, true,  false),
+    F("rnd",        U32,   hash_rnd,   0,  UINT32_MAX, true,  true),
+    F("mod",        U32,   modulus,    1,  UINT32_MAX, false, true),
+    F("offset",     U32,   offset,     0,  UINT32_MAX, false, false),
+    F("ct",         CT,    flags,      0,  0,          false, false),
+    F("flags",      FLAGS, flags,      0,  UINT16_MAX, true,  false),
+#undef F
+};
+BUILD_ASSERT_DECL(ARRAY_SIZE(odp_fields) <= 32);
+
+/* Returns the field named 'name', or NULL. */
+static const struct odp_hmark_field *
+find_field(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(odp_fields); i++) {
+        if (!strcmp(name, odp_fields[i].name)) {
+            return &odp_fields[i];
+        }
+    }
+    return NULL;
+}
+
+/* Returns the member of 'p' that holds field 'f'. */
+static void *
+field_member(const struct ovs_action_hmark *p, const struct odp_hmark_field *f)
+{
+    return CONST_CAST(char *, (const char *) p) + f->offset;
+}
+
+/* Returns the value of the number field 'f' of 'p'. */
+static uint32_t
+field_get(const struct ovs_action_hmark *p, const struct odp_hmark_field *f)
+{
+    const void *member = field_member(p, f);
+
+    switch (f->type) {
+    case ODP_HMARK_BE32:
+        return ntohl(*(const ovs_be32 *) member);
+    case ODP_HMARK_U32:
+        return *(const uint32_t *) member;
+    case ODP_HMARK_U16:
+    case ODP_HMARK_CT:
+    case ODP_HMARK_FLAGS:
+        return *(const uint16_t *) member;
+    case ODP_HMARK_MASK:
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
 /* Formats 'mask' as a prefix length if it is one, otherwise as an IPv6
  * address. */
 static void
-format_mask(struct ds *s, const char *name, const struct in6_addr *mask)
+format_mask(struct ds *s, const struct in6_addr *mask)
 {
-    ds_put_format(s, "%s=", name);
     if (ipv6_is_cidr(mask)) {
         ds_put_format(s, "%d", ipv6_count_cidr_bits(mask));
     } else {
@@ -68,17 +152,25 @@ odp_hmark_format(const struct nlattr *a, struct ds *s)
     const struct ovs_action_hmark *p = nl_attr_get(a);
 
     ds_put_cstr(s, "hmark(");
-    format_mask(s, "src_mask", &p->src_mask);
-    format_mask(s, ",dst_mask", &p->dst_mask);
-    ds_put_format(s, ",port_mask=%#"PRIx32",port_set=%#"PRIx32
-                  ",proto_mask=%#"PRIx16",rnd=%#"PRIx32",mod=%"PRIu32
-                  ",offset=%"PRIu32, ntohl(p->port_mask), ntohl(p->port_set),
-                  p->proto_mask, p->hash_rnd, p->modulus, p->offset);
-    if (p->flags & OVS_HMARK_F_CT) {
-        ds_put_cstr(s, ",ct");
-    }
-    if (p->flags & ~OVS_HMARK_F_CT) {
-        ds_put_format(s, ",flags=%#"PRIx16, p->flags);
+    for (size_t i = 0; i < ARRAY_SIZE(odp_fields); i++) {
+        const struct odp_hmark_field *f = &odp_fields[i];
+        const char *sep = i ? "," : "";
+
+        if (f->type == ODP_HMARK_MASK) {
+            ds_put_format(s, "%s%s=", sep, f->name);
+            format_mask(s, field_member(p, f));
+            continue;
+        }
+
+        uint32_t value = field_get(p, f);
+        if (f->type == ODP_HMARK_CT) {
+            if (value & OVS_HMARK_F_CT) {
+                ds_put_format(s, "%s%s", sep, f->name);
+            }
+        } else if (f->type != ODP_HMARK_FLAGS || value & ~OVS_HMARK_F_CT) {
+            ds_put_format(s, f->hex ? "%s%s=%#"PRIx32 : "%s%s=%"PRIu32,
+                          sep, f->name, value);
+        }
     }
     ds_put_char(s, ')');
 }
@@ -95,6 +187,44 @@ parse_mask(const char *s, struct in6_addr *mask)
     return ipv6_parse(s, mask);
 }
 
+/* Parses 'value' as field 'f' into 'p'.  Returns true if successful. */
+static bool
+parse_field(const struct odp_hmark_field *f, const char *value,
+            struct ovs_action_hmark *p)
+{
+    void *member = field_member(p, f);
+    uint32_t n;
+
+    if (f->type == ODP_HMARK_MASK) {
+        return parse_mask(value, member);
+    } else if (f->type == ODP_HMARK_CT) {
+        p->flags |= OVS_HMARK_F_CT;
+        return !*value;
+    } else if (!l3dsr_parse_number(value, f->max, &n) || n < f->min) {
+        return false;
+    }
+
+    switch (f->type) {
+    case ODP_HMARK_BE32:
+        *(ovs_be32 *) member = htonl(n);
+        break;
+    case ODP_HMARK_U32:
+        *(uint32_t *) member = n;
+        break;
+    case ODP_HMARK_U16:
+        *(uint16_t *) member = n;
+        break;
+    case ODP_HMARK_FLAGS:
+        *(uint16_t *) member |= n;
+        break;
+    case ODP_HMARK_MASK:
+    case ODP_HMARK_CT:
+    default:
+        OVS_NOT_REACHED();
+    }
+    return true;
+}
+
 /* Parses "hmark(...)" at the start of 's', in the syntax of
  * odp_hmark_format() (any order, "flags" and every field but "mod" and "rnd"
  * optional), and appends the action to 'odp_actions'.  Returns the number of
@@ -104,10 +234,10 @@ odp_hmark_parse(const char *s, struct ofpbuf *odp_actions)
 {
     static const char prefix[] = "hmark(";
     struct ovs_action_hmark p;
-    bool have_rnd = false, have_mod = false;
+    uint32_t given = 0;         /* Bit i set: odp_fields[i] was given. */
     const char *end;
     char *key, *value;
-    int error = 0;
+    bool ok = true;
 
     if (strncmp(s, prefix, strlen(prefix))) {
         return -EINVAL;
@@ -121,48 +251,20 @@ odp_hmark_parse(const char *s, struct ofpbuf *odp_actions)
     char *arg = copy;
 
     memset(&p, 0, sizeof p);
-    while (!error && ofputil_parse_key_value(&arg, &key, &value)) {
-        uint32_t n = 0;
-        bool ok;
+    while (ok && ofputil_parse_key_value(&arg, &key, &value)) {
+        const struct odp_hmark_field *f = find_field(key);
 
-        if (!strcmp(key, "src_mask")) {
-            ok = parse_mask(value, &p.src_mask);
-        } else if (!strcmp(key, "dst_mask")) {
-            ok = parse_mask(value, &p.dst_mask);
-        } else if (!strcmp(key, "port_mask")) {
-            ok = l3dsr_parse_number(value, UINT32_MAX, &n);
-            p.port_mask = htonl(n);
-        } else if (!strcmp(key, "port_set")) {
-            ok = l3dsr_parse_number(value, UINT32_MAX, &n);
-            p.port_set = htonl(n);
-        } else if (!strcmp(key, "proto_mask")) {
-            ok = l3dsr_parse_number(value, UINT16_MAX, &n);
-            p.proto_mask = n;
-        } else if (!strcmp(key, "rnd")) {
-            ok = l3dsr_parse_number(value, UINT32_MAX, &p.hash_rnd);
-            have_rnd = true;
-        } else if (!strcmp(key, "mod")) {
-            ok = (l3dsr_parse_number(value, UINT32_MAX, &p.modulus)
-                  && p.modulus);
-            have_mod = true;
-        } else if (!strcmp(key, "offset")) {
-            ok = l3dsr_parse_number(value, UINT32_MAX, &p.offset);
-        } else if (!strcmp(key, "ct")) {
-            ok = !*value;
-            p.flags |= OVS_HMARK_F_CT;
-        } else if (!strcmp(key, "flags")) {
-            ok = l3dsr_parse_number(value, UINT16_MAX, &n);
-            p.flags |= n;
-        } else {
-            ok = false;
-        }
-        if (!ok) {
-            error = -EINVAL;
+        ok = f && parse_field(f, value, &p);
+        if (f) {
+            given |= UINT32_C(1) << (f - odp_fields);
         }
     }
     free(copy);
 
-    if (error || !have_rnd || !have_mod) {
+    for (size_t i = 0; ok && i < ARRAY_SIZE(odp_fields); i++) {
+        ok = !odp_fields[i].required || given & (UINT32_C(1) << i);
+    }
+    if (!ok) {
         return -EINVAL;
     }
     nl_msg_put_unspec(odp_actions, OVS_ACTION_ATTR_HMARK, &p, sizeof p);

@@ -23,10 +23,12 @@
 #include <string.h>
 
 #include "daddr-on-dscp.h"
-#include "l3dsr-change.h"
+#include "l3dsr-bridge.h"
 #include "l3dsr-conf.h"
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"
+#include "l3dsr-plan.h"
+#include "l3dsr-view.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
 #include "openvswitch/ofp-actions.h"
