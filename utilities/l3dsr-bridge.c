@@ -159,10 +159,20 @@ read_dpid(struct l3dsr_bridge *br)
     return NULL;
 }
 
-/* Connects to bridge 'name': either a bridge name, whose management socket
- * is in the Open vSwitch run directory, or an OpenFlow connection method
- * such as "unix:FILE" or "tcp:IP:PORT", as for ovs-ofctl.  Returns NULL and
- * stores the connection in '*brp' if successful, otherwise a malloc()'d
+/* Returns the OpenFlow connection method, malloc()'d, for bridge 'name':
+ * either a bridge name, whose management socket is in the Open vSwitch run
+ * directory, or a connection method such as "unix:FILE" or "tcp:IP:PORT",
+ * as for ovs-ofctl. */
+char *
+l3dsr_bridge_target(const char *name)
+{
+    return (strchr(name, ':')
+            ? xstrdup(name)
+            : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name));
+}
+
+/* Connects to bridge 'name', as l3dsr_bridge_target() says.  Returns NULL
+ * and stores the connection in '*brp' if successful, otherwise a malloc()'d
  * error message. */
 char *
 l3dsr_bridge_open(const char *name, struct l3dsr_bridge **brp)
@@ -175,9 +185,7 @@ l3dsr_bridge_open(const char *name, struct l3dsr_bridge **brp)
     *brp = NULL;
     br->name = xstrdup(name);
     ofputil_port_map_init(&br->port_map);
-    target = (strchr(name, ':')
-              ? xstrdup(name)
-              : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name));
+    target = l3dsr_bridge_target(name);
     error = vconn_open_block(target, OFPUTIL_DEFAULT_VERSIONS, DSCP_DEFAULT,
                              CONNECT_TIMEOUT, &br->vconn);
     if (error) {

@@ -45,6 +45,7 @@ struct l3dsr_bridge {
     size_t n_flows;
 };
 
+char *l3dsr_bridge_target(const char *name);
 char *l3dsr_bridge_open(const char *name, struct l3dsr_bridge **)
     OVS_WARN_UNUSED_RESULT;
 void l3dsr_bridge_close(struct l3dsr_bridge *);

@@ -272,3 +272,16 @@ l3dsr_conf_read_dir(struct l3dsr_conf *conf, const char *dir_name)
     }
     svec_destroy(&w.files);
 }
+
+/* Reads file 'file_name' if nonnull (-f), otherwise directory 'dir_name'
+ * (-d). */
+void
+l3dsr_conf_read(struct l3dsr_conf *conf, const char *file_name,
+                const char *dir_name)
+{
+    if (file_name) {
+        l3dsr_conf_read_file(conf, file_name);
+    } else {
+        l3dsr_conf_read_dir(conf, dir_name);
+    }
+}

@@ -80,6 +80,8 @@ void l3dsr_conf_destroy(struct l3dsr_conf *);
 
 void l3dsr_conf_read_file(struct l3dsr_conf *, const char *file_name);
 void l3dsr_conf_read_dir(struct l3dsr_conf *, const char *dir_name);
+void l3dsr_conf_read(struct l3dsr_conf *, const char *file_name,
+                     const char *dir_name);
 void l3dsr_conf_parse_line(struct l3dsr_conf *, const char *file_name,
                            int line_number, const char *line);
 void l3dsr_conf_invalid_line(struct l3dsr_conf *, const char *file_name,

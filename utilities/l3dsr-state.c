@@ -129,6 +129,17 @@ l3dsr_state_get_dpid(const struct l3dsr_state *state, const char *name)
     return 0;
 }
 
+/* Returns the bridge for the flows: 'bridge_opt' (from -b) if nonnull,
+ * otherwise the only bridge that 'state' names, otherwise NULL. */
+const char *
+l3dsr_state_pick_bridge(const struct l3dsr_state *state,
+                        const char *bridge_opt)
+{
+    return (bridge_opt ? bridge_opt
+            : state->bridges.n == 1 ? state->bridges.names[0]
+            : NULL);
+}
+
 void
 l3dsr_state_set_options(struct l3dsr_state *state,
                         const struct l3dsr_state_options *options)

@@ -81,6 +81,8 @@ bool l3dsr_state_is_empty(const struct l3dsr_state *);
 void l3dsr_state_add_bridge(struct l3dsr_state *, const char *name,
                             uint64_t dpid);
 uint64_t l3dsr_state_get_dpid(const struct l3dsr_state *, const char *name);
+const char *l3dsr_state_pick_bridge(const struct l3dsr_state *,
+                                    const char *bridge_opt);
 void l3dsr_state_set_options(struct l3dsr_state *,
                              const struct l3dsr_state_options *);
 

@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "dirs.h"
 #include "fatal-signal.h"
 #include "l3dsr-bridge.h"
 #include "l3dsr-conf.h"
@@ -185,11 +184,7 @@ read_conf(struct watch *w)
     struct l3dsr_conf conf;
 
     l3dsr_conf_init(&conf);
-    if (w->opts->conf_file) {
-        l3dsr_conf_read_file(&conf, w->opts->conf_file);
-    } else {
-        l3dsr_conf_read_dir(&conf, w->opts->conf_dir);
-    }
+    l3dsr_conf_read(&conf, w->opts->conf_file, w->opts->conf_dir);
     if (!l3dsr_conf_is_valid(&conf)) {
         l3dsr_conf_destroy(&conf);
         return false;
@@ -212,8 +207,8 @@ monitor_close(struct watch *w)
 static void
 find_bridge(struct watch *w)
 {
-    const char *name = w->opts->bridge;
     struct l3dsr_state state;
+    const char *name;
     char *error;
 
     l3dsr_state_init(&state);
@@ -222,17 +217,13 @@ find_bridge(struct watch *w)
         VLOG_WARN("%s", error);
         free(error);
     }
-    if (!name && state.bridges.n == 1) {
-        name = state.bridges.names[0];
-    }
+    name = l3dsr_state_pick_bridge(&state, w->opts->bridge);
     if (!nullable_string_is_equal(name, w->bridge)) {
         monitor_close(w);
         free(w->bridge);
         free(w->target);
         w->bridge = nullable_xstrdup(name);
-        w->target = (!name ? NULL
-                     : strchr(name, ':') ? xstrdup(name)
-                     : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name));
+        w->target = name ? l3dsr_bridge_target(name) : NULL;
         w->backoff = MIN_BACKOFF;
         w->reconnect_at = 0;
         w->lost = false;

@@ -137,11 +137,7 @@ load_conf(struct ctx *ctx)
 {
     struct l3dsr_conf *conf = &ctx->conf;
 
-    if (conf_file) {
-        l3dsr_conf_read_file(conf, conf_file);
-    } else {
-        l3dsr_conf_read_dir(conf, conf_dir);
-    }
+    l3dsr_conf_read(conf, conf_file, conf_dir);
     fflush(stdout);
     if (conf->no_dir) {
         l3dsr_warn("cannot find the configuration directory (%s).  "
@@ -487,10 +483,7 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
     }
 
     /* The bridge for the flows: -b, or the one used before. */
-    const char *target = bridge_name;
-    if (!target && ctx->state.bridges.n == 1) {
-        target = ctx->state.bridges.names[0];
-    }
+    const char *target = l3dsr_state_pick_bridge(&ctx->state, bridge_name);
     if (target) {
         ctx->target = open_bridge(ctx, target, start);
         if (start && !ctx->target) {
