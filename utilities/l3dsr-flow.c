@@ -287,8 +287,8 @@ check_competition(const struct l3dsr_bridge *br,
     return NULL;
 }
 
-/* Builds in '*flowsp' (a malloc()'d array, which the caller frees with
- * l3dsr_flows_destroy()) the flows that 'conf' needs on bridge 'br': for
+/* Builds in 'out' (whose array the caller frees with l3dsr_flows_destroy(),
+ * also after an error) the flows that 'conf' needs on bridge 'br': for
  * this host's VIPs and for each server's, for each family, IPv4 and IPv6,
  * one flow per DSCP and one for the other DSCPs (see build_family_flows()),
  * each matching only its EtherType, so that other traffic (ARP, LLDP...)
@@ -297,7 +297,7 @@ check_competition(const struct l3dsr_bridge *br,
 char *
 l3dsr_build_flows(const struct l3dsr_conf *conf, struct l3dsr_bridge *br,
                   const struct l3dsr_flow_options *options,
-                  struct l3dsr_flow ***flowsp, size_t *n_flows)
+                  struct l3dsr_flows *out)
 {
     ofp_port_t in_port = OFPP_NONE;
     enum ofputil_protocol usable;
@@ -305,8 +305,10 @@ l3dsr_build_flows(const struct l3dsr_conf *conf, struct l3dsr_bridge *br,
     struct ofpbuf then;
     char *error;
 
-    *flowsp = NULL;
-    *n_flows = 0;
+    size_t *n_flows = &out->n;
+
+    out->flows = NULL;
+    out->n = 0;
     if (!br) {
         return NULL;
     }
@@ -336,7 +338,7 @@ l3dsr_build_flows(const struct l3dsr_conf *conf, struct l3dsr_bridge *br,
 
     /* At most a flow per entry, and a fallback flow per family of this
      * host and per server (one family each). */
-    flows = *flowsp = xmalloc((2 * conf->n_vips + 2) * sizeof *flows);
+    flows = out->flows = xmalloc((2 * conf->n_vips + 2) * sizeof *flows);
     for (int ipv4 = 1; ipv4 >= 0; ipv4--) {
         build_family_flows(conf, ipv4, &in6addr_any, in_port,
                            options->priority, &then, flows, n_flows);

@@ -73,9 +73,15 @@ struct l3dsr_flow_options {
     const char *then;           /* Actions after set_daddr_on_dscp. */
 };
 
+/* The flows that a configuration needs on a bridge. */
+struct l3dsr_flows {
+    struct l3dsr_flow **flows;  /* Owned, as each flow. */
+    size_t n;
+};
+
 char *l3dsr_build_flows(const struct l3dsr_conf *, struct l3dsr_bridge *,
                         const struct l3dsr_flow_options *,
-                        struct l3dsr_flow ***flowsp, size_t *n_flows)
+                        struct l3dsr_flows *)
     OVS_WARN_UNUSED_RESULT;
 
 #endif /* l3dsr-flow.h */

@@ -453,8 +453,8 @@ l3dsr_status_print(const struct l3dsr_status_input *in, bool all,
     table_print(&t);
     svec_destroy(&t.cells);
 
-    for (size_t i = 0; l3dsr_conf_has_host_ipv4(conf) && i < L3DSR_N_ARP_SYSCTLS;
-         i++) {
+    for (size_t i = 0;
+         l3dsr_conf_has_host_ipv4(conf) && i < L3DSR_N_ARP_SYSCTLS; i++) {
         const struct l3dsr_sysctl_need *need = &l3dsr_arp_sysctls[i];
         int value;
         char *error = l3dsr_view_get_sysctl(in->view, need->name, &value);

@@ -315,9 +315,8 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
              struct l3dsr_view *view, struct l3dsr_bridge *br,
              struct l3dsr_plan *plan)
 {
+    struct l3dsr_flows flows = { .flows = NULL };
     struct l3dsr_flow_options options;
-    struct l3dsr_flow **flows = NULL;
-    size_t n_flows = 0;
     struct svec unreachable;
     char *error;
     int retval;
@@ -329,12 +328,12 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
     }
     w->opts->flow_options(state, &options);
     if (br) {
-        error = l3dsr_build_flows(&w->conf, br, &options, &flows, &n_flows);
+        error = l3dsr_build_flows(&w->conf, br, &options, &flows);
         if (error) {
-            l3dsr_flows_destroy(flows, n_flows);
+            l3dsr_flows_destroy(flows.flows, flows.n);
             return error;
         }
-        set_wanted(w, flows, n_flows);
+        set_wanted(w, flows.flows, flows.n);
     }
 
     struct l3dsr_plan_input in = {
@@ -349,7 +348,8 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
     svec_init(&unreachable);
     l3dsr_plan_init(&start);
     l3dsr_state_init(&after);
-    error = l3dsr_plan_start(&in, state, flows, n_flows, &start, &after);
+    error = l3dsr_plan_start(&in, state, flows.flows, flows.n, &start,
+                             &after);
     for (size_t i = 0; !error && i < start.n; i++) {
         const struct l3dsr_change *c = &start.changes[i];
         if ((c->type == L3DSR_ADD_FLOW && c->br == br)
@@ -366,7 +366,7 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
     l3dsr_state_destroy(&after);
     l3dsr_plan_destroy(&start);
     svec_destroy(&unreachable);
-    l3dsr_flows_destroy(flows, n_flows);
+    l3dsr_flows_destroy(flows.flows, flows.n);
     return error;
 }
 

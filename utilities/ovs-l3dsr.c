@@ -471,7 +471,7 @@ run_plan(struct ctx *ctx, const char *action, const struct l3dsr_plan *plan,
  * before anything changes.  Returns true if successful. */
 static bool
 prepare_change(struct ctx *ctx, const char *action, bool start,
-               struct l3dsr_flow ***flowsp, size_t *n_flows)
+               struct l3dsr_flows *flows)
 {
     if (start && !load_conf(ctx)) {
         return false;
@@ -509,8 +509,7 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
                            &ctx->flow_options);
 
         char *error = l3dsr_build_flows(&ctx->conf, ctx->target,
-                                        &ctx->flow_options, flowsp,
-                                        n_flows);
+                                        &ctx->flow_options, flows);
         if (error) {
             ovs_error(0, "%s", error);
             free(error);
@@ -529,13 +528,12 @@ do_change(const char *action)
 {
     bool stop = !strcmp(action, "stop");
     bool start = !stop;
-    struct l3dsr_flow **flows = NULL;
-    size_t n_flows = 0;
+    struct l3dsr_flows flows = { .flows = NULL };
     struct ctx ctx;
     bool ok;
 
     ctx_init(&ctx);
-    ok = prepare_change(&ctx, action, start, &flows, &n_flows);
+    ok = prepare_change(&ctx, action, start, &flows);
     if (ok) {
         struct l3dsr_plan_input in = {
             .conf = &ctx.conf,
@@ -564,7 +562,7 @@ do_change(const char *action)
                 .then = CONST_CAST(char *, o->then),
             };
 
-            error = l3dsr_plan_start(&in, &mid, flows, n_flows, &plan,
+            error = l3dsr_plan_start(&in, &mid, flows.flows, flows.n, &plan,
                                      &after);
             after.cookie = l3dsr_flow_get_owner();
             l3dsr_state_set_options(&after, &options);
@@ -592,7 +590,7 @@ do_change(const char *action)
         }
     }
 
-    l3dsr_flows_destroy(flows, n_flows);
+    l3dsr_flows_destroy(flows.flows, flows.n);
     ctx_destroy(&ctx);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
