@@ -16,11 +16,12 @@ the load balancer's marking never has to change.
       prints "TIME DSCP DST" for each TCP packet to PORT whose destination
       is not the VIP of its DSCP (RIP: not rewritten; another address:
       misdirected), then, on SIGTERM, "packets N".
-  l3dsr-churn.py client PORT VIPS RATE TIMEOUT
+  l3dsr-churn.py client PORT VIPS RATE TIMEOUT [READY]
       Short TCP connections to every VIP, about RATE per second in all,
       until SIGTERM; then prints one line per connection: "START END VIP
       OUTCOME ANSWER" (times from CLOCK_MONOTONIC, shared by every
-      namespace).
+      namespace).  Creates file READY, if given, once it runs (Python
+      starts slowly on an emulated CPU).
   l3dsr-churn.py churn VIPS CONF N SEED COMMAND...
       Writes CONF for the initial table, then changes it N times, each
       change followed by "COMMAND start" or "COMMAND restart": a restart of
@@ -175,12 +176,14 @@ async def worker(vip, port, timeout, interval, stop, results):
             await asyncio.sleep(pause)
 
 
-async def client(port, vips, rate, timeout):
+async def client(port, vips, rate, timeout, ready=None):
     """Three workers per stable VIP, one per churned VIP: the stable VIPs
     are the ones that must never fail."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
+    if ready:
+        open(ready, "w").close()
     targets = []
     for kind, vip, _ in vips:
         targets += [vip] * (3 if kind == "stable" else 1)
@@ -431,7 +434,7 @@ def main(args):
         sniff(args[1], read_vips(args[2]), int(args[3]))
     elif cmd == "client":
         asyncio.run(client(int(args[1]), read_vips(args[2]),
-                           float(args[3]), float(args[4])))
+                           float(args[3]), float(args[4]), *args[5:6]))
     elif cmd == "churn":
         churn(read_vips(args[1]), args[2], int(args[3]), int(args[4]),
               args[5:])

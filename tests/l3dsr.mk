@@ -32,7 +32,8 @@ L3DSR_SYSTEM_AT = \
 	tests/system-ovs-l3dsr-atomic.at \
 	tests/system-hmark.at \
 	tests/system-l3dsr-kmod.at \
-	tests/system-l3dsr-controller.at
+	tests/system-l3dsr-controller.at \
+	tests/system-ovs-l3dsr-hypervisor.at
 
 TESTSUITE_AT += tests/l3dsr.at $(L3DSR_UNIT_AT)
 SYSTEM_USERSPACE_TESTSUITE_AT += tests/system-l3dsr.at $(L3DSR_SYSTEM_AT)

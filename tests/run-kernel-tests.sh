@@ -4,7 +4,8 @@
 # runs it) inside qemu VMs that boot Debian's kernel, with two modules:
 #
 #   patched  with the openvswitch.ko built from datapath/: ovs-l3dsr's system
-#            tests (system-daddr-on-dscp.at, system-l3dsr-kmod.at), the
+#            tests (system-daddr-on-dscp.at, system-l3dsr-kmod.at, and the
+#            hypervisor mode's system-ovs-l3dsr-hypervisor.at), the
 #            hmark tests against the kernel's xt_HMARK and the seed use case
 #            (system-hmark.at) and a handful of stock Open vSwitch
 #            kernel tests (STOCK_TESTS below) that show the basics still work;
@@ -134,6 +135,7 @@ select_tests () {
 }
 
 l3dsr_files="system-daddr-on-dscp.at system-l3dsr-kmod.at"
+hypervisor_files="system-ovs-l3dsr-hypervisor.at"
 stock=$(select_tests "$l3dsr_files" "")
 n_stock_titles=$(echo "$STOCK_TESTS" | grep -c .)
 n_found=$(select_tests "" "$STOCK_TESTS" | wc -w)
@@ -163,7 +165,7 @@ done
 # Prints the tests of job $1, then the module options of its VM.
 job_tests () {
     case $1 in
-        patched) select_tests "$l3dsr_files" "$STOCK_TESTS" ;;
+        patched) select_tests "$l3dsr_files $hypervisor_files" "$STOCK_TESTS" ;;
         patched-hmark) select_tests "system-hmark.at" "" ;;
         stock) echo "$stock" ;;
     esac

@@ -123,10 +123,12 @@ l3dsr_flow_get_map(const struct l3dsr_flow *flow)
 }
 
 /* Returns a new flow of ovs-l3dsr in table 0 at 'priority' that matches
- * the EtherType of family 'ipv4' and, unless it is OFPP_NONE, 'in_port',
- * with the actions in 'ofpacts' (which it steals). */
+ * the EtherType of family 'ipv4', unless it is OFPP_NONE 'in_port', and
+ * unless it is all-zeros 'server' as the destination, with the actions in
+ * 'ofpacts' (which it steals). */
 static struct l3dsr_flow *
-new_flow(bool ipv4, ofp_port_t in_port, int priority, struct ofpbuf *ofpacts)
+new_flow(bool ipv4, ofp_port_t in_port, const struct in6_addr *server,
+         int priority, struct ofpbuf *ofpacts)
 {
     struct l3dsr_flow *flow = xzalloc(sizeof *flow);
 
@@ -137,6 +139,13 @@ new_flow(bool ipv4, ofp_port_t in_port, int priority, struct ofpbuf *ofpacts)
     if (in_port != OFPP_NONE) {
         match_set_in_port(&flow->match, in_port);
     }
+    if (IN6_IS_ADDR_UNSPECIFIED(server)) {
+        /* This host's VIPs: every destination. */
+    } else if (ipv4) {
+        match_set_nw_dst(&flow->match, in6_addr_get_mapped_ipv4(server));
+    } else {
+        match_set_ipv6_dst(&flow->match, server);
+    }
     match_set_default_packet_type(&flow->match); /* As the switch says. */
     flow->ofpacts_len = ofpacts->size;
     flow->ofpacts = ofpbuf_steal_data(ofpacts);
@@ -145,7 +154,9 @@ new_flow(bool ipv4, ofp_port_t in_port, int priority, struct ofpbuf *ofpacts)
 }
 
 /* Appends to 'flows' the flows for the L3DSR entries of one family ('ipv4'
- * or not) of 'conf', if it has any: one flow per DSCP at 'priority', which
+ * or not) of 'conf' that belong to 'server' (all-zeros for this host's
+ * own, whose flows take every destination; otherwise the flows match the
+ * server's address), if it has any: one flow per DSCP at 'priority', which
  * matches that DSCP and maps it to its VIP, so that each VIP has counters of
  * its own, and one flow one priority lower without the DSCP and without
  * set_daddr_on_dscp, for the packets of the family whose DSCP has no entry.
@@ -153,6 +164,7 @@ new_flow(bool ipv4, ofp_port_t in_port, int priority, struct ofpbuf *ofpacts)
  * and still do.  'then' holds the actions that follow. */
 static void
 build_family_flows(const struct l3dsr_conf *conf, bool ipv4,
+                   const struct in6_addr *server,
                    ofp_port_t in_port, int priority,
                    const struct ofpbuf *then,
                    struct l3dsr_flow **flows, size_t *n_flows)
@@ -162,7 +174,8 @@ build_family_flows(const struct l3dsr_conf *conf, bool ipv4,
 
     for (size_t i = 0; i < conf->n_vips; i++) {
         const struct l3dsr_vip *vip = &conf->vips[i];
-        if (l3dsr_vip_is_l3(vip) && l3dsr_vip_is_ipv4(vip) == ipv4) {
+        if (l3dsr_vip_is_l3(vip) && l3dsr_vip_is_ipv4(vip) == ipv4
+            && ipv6_addr_equals(&vip->server, server)) {
             by_dscp[vip->dscp] = vip;
             any = true;
         }
@@ -190,7 +203,8 @@ build_family_flows(const struct l3dsr_conf *conf, bool ipv4,
         }
         ofpbuf_put(&ofpacts, then->data, then->size);
 
-        struct l3dsr_flow *flow = new_flow(ipv4, in_port, priority, &ofpacts);
+        struct l3dsr_flow *flow = new_flow(ipv4, in_port, server, priority,
+                                           &ofpacts);
         match_set_nw_dscp(&flow->match, dscp << 2);
         flows[(*n_flows)++] = flow;
     }
@@ -198,7 +212,8 @@ build_family_flows(const struct l3dsr_conf *conf, bool ipv4,
     struct ofpbuf ofpacts;
     ofpbuf_init(&ofpacts, 0);
     ofpbuf_put(&ofpacts, then->data, then->size);
-    flows[(*n_flows)++] = new_flow(ipv4, in_port, priority - 1, &ofpacts);
+    flows[(*n_flows)++] = new_flow(ipv4, in_port, server, priority - 1,
+                                   &ofpacts);
 }
 
 /* Returns true if a packet can match both 'a' and 'b'. */
@@ -272,23 +287,28 @@ check_competition(const struct l3dsr_bridge *br,
     return NULL;
 }
 
-/* Builds in 'flows' the flows that 'conf' needs on bridge 'br', at most
- * L3DSR_MAX_FLOWS: for each family, IPv4 and IPv6, one flow per DSCP and one
- * for the other DSCPs (see build_family_flows()), each matching only its
- * EtherType, so that other traffic (ARP, LLDP...) keeps the bridge's other
- * flows.  Returns NULL if successful, otherwise a malloc()'d error
- * message. */
+/* Builds in 'out' (whose array the caller frees with l3dsr_flows_destroy(),
+ * also after an error) the flows that 'conf' needs on bridge 'br': for
+ * this host's VIPs and for each server's, for each family, IPv4 and IPv6,
+ * one flow per DSCP and one for the other DSCPs (see build_family_flows()),
+ * each matching only its EtherType, so that other traffic (ARP, LLDP...)
+ * keeps the bridge's other flows.  Returns NULL if successful, otherwise a
+ * malloc()'d error message. */
 char *
 l3dsr_build_flows(const struct l3dsr_conf *conf, struct l3dsr_bridge *br,
                   const struct l3dsr_flow_options *options,
-                  struct l3dsr_flow *flows[L3DSR_MAX_FLOWS], size_t *n_flows)
+                  struct l3dsr_flows *out)
 {
     ofp_port_t in_port = OFPP_NONE;
     enum ofputil_protocol usable;
+    struct l3dsr_flow **flows;
     struct ofpbuf then;
     char *error;
 
-    *n_flows = 0;
+    size_t *n_flows = &out->n;
+
+    out->flows = NULL;
+    out->n = 0;
     if (!br) {
         return NULL;
     }
@@ -316,9 +336,25 @@ l3dsr_build_flows(const struct l3dsr_conf *conf, struct l3dsr_bridge *br,
         return msg;
     }
 
+    /* At most a flow per entry, and a fallback flow per family of this
+     * host and per server (one family each). */
+    flows = out->flows = xmalloc((2 * conf->n_vips + 2) * sizeof *flows);
     for (int ipv4 = 1; ipv4 >= 0; ipv4--) {
-        build_family_flows(conf, ipv4, in_port, options->priority, &then,
-                           flows, n_flows);
+        build_family_flows(conf, ipv4, &in6addr_any, in_port,
+                           options->priority, &then, flows, n_flows);
+    }
+    for (size_t i = 0; i < conf->n_vips; i++) {
+        const struct l3dsr_vip *vip = &conf->vips[i];
+        bool first = l3dsr_vip_on_server(vip);
+
+        for (size_t j = 0; first && j < i; j++) {
+            first = !ipv6_addr_equals(&conf->vips[j].server, &vip->server);
+        }
+        if (first) {
+            build_family_flows(conf, l3dsr_vip_is_ipv4(vip), &vip->server,
+                               in_port, options->priority, &then, flows,
+                               n_flows);
+        }
     }
     ofpbuf_uninit(&then);
 

@@ -73,13 +73,15 @@ struct l3dsr_flow_options {
     const char *then;           /* Actions after set_daddr_on_dscp. */
 };
 
-/* At most one flow per DSCP and one more, for each family. */
-#define L3DSR_MAX_FLOWS (2 * (64 + 1))
+/* The flows that a configuration needs on a bridge. */
+struct l3dsr_flows {
+    struct l3dsr_flow **flows;  /* Owned, as each flow. */
+    size_t n;
+};
 
 char *l3dsr_build_flows(const struct l3dsr_conf *, struct l3dsr_bridge *,
                         const struct l3dsr_flow_options *,
-                        struct l3dsr_flow *flows[L3DSR_MAX_FLOWS],
-                        size_t *n_flows)
+                        struct l3dsr_flows *)
     OVS_WARN_UNUSED_RESULT;
 
 #endif /* l3dsr-flow.h */

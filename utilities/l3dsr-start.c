@@ -99,7 +99,7 @@ plan_start_sysctls(const struct l3dsr_plan_input *in,
                    struct l3dsr_plan *plan, struct l3dsr_plan *late,
                    struct l3dsr_state *after)
 {
-    bool need_arp = l3dsr_conf_has_ipv4(in->conf);
+    bool need_arp = l3dsr_conf_has_host_ipv4(in->conf);
 
     for (size_t k = 0; k < L3DSR_N_ARP_SYSCTLS; k++) {
         /* Restorations go to 'late', whose order is reversed later: add them
@@ -149,7 +149,10 @@ plan_start_aliases(const struct l3dsr_plan_input *in,
     for (size_t i = 0; i < conf->n_vips; i++) {
         const struct in6_addr *addr = &conf->vips[i].addr;
 
-        if (l3dsr_addrs_contains(&after->aliases, addr)) {
+        if (l3dsr_vip_on_server(&conf->vips[i])) {
+            /* The server's own business. */
+            continue;
+        } else if (l3dsr_addrs_contains(&after->aliases, addr)) {
             continue;
         } else if (!l3dsr_addrs_contains(lo, addr)) {
             l3dsr_plan_alias(plan, L3DSR_ADD_ALIAS, addr);
@@ -160,7 +163,7 @@ plan_start_aliases(const struct l3dsr_plan_input *in,
     }
     for (size_t i = 0; i < before->aliases.n; i++) {
         const struct in6_addr *addr = &before->aliases.addrs[i];
-        if (!l3dsr_conf_has_addr(conf, addr)
+        if (!l3dsr_conf_has_host_addr(conf, addr)
             && l3dsr_addrs_contains(lo, addr)) {
             l3dsr_plan_alias(late, L3DSR_DEL_ALIAS, addr);
         }

@@ -45,25 +45,48 @@ enum flow_status {
 
 /* What status and check find for one VIP. */
 struct vip_status {
+    bool on_server;             /* A server's VIP: only its flow counts. */
     bool alias;                 /* Present on "lo". */
     enum flow_status flow;
     const struct l3dsr_flow *of; /* The flow, if FLOW_YES. */
     bool arp;                   /* ARP sysctls as DSR needs them. */
 };
 
+/* Returns the server whose packets 'flow' takes: the destination that it
+ * matches exactly, IPv4 as IPv4-mapped, or all-zeros for a flow of this
+ * host's VIPs, which takes every destination. */
+static struct in6_addr
+flow_server(const struct l3dsr_flow *flow)
+{
+    const struct flow_wildcards *wc = &flow->match.wc;
+    const struct flow *f = &flow->match.flow;
+    struct in6_addr server = in6addr_any;
+
+    if (wc->masks.dl_type && f->dl_type == htons(ETH_TYPE_IP)
+        && wc->masks.nw_dst == OVS_BE32_MAX) {
+        in6_addr_set_mapped_ipv4(&server, f->nw_dst);
+    } else if (wc->masks.dl_type && f->dl_type == htons(ETH_TYPE_IPV6)
+               && ipv6_mask_is_exact(&wc->masks.ipv6_dst)) {
+        server = f->ipv6_dst;
+    }
+    return server;
+}
+
 /* Returns true if 'flow' maps DSCP 'dscp' of the family of 'addr' to
- * 'addr'. */
+ * 'addr' for the packets of 'server' (all-zeros: this host's). */
 static bool
 flow_maps(const struct l3dsr_flow *flow, int dscp,
-          const struct in6_addr *addr)
+          const struct in6_addr *addr, const struct in6_addr *server)
 {
     const struct ofpact_set_daddr_on_dscp *map = l3dsr_flow_get_map(flow);
     const struct flow_wildcards *wc = &flow->match.wc;
     bool ipv4 = IN6_IS_ADDR_V4MAPPED(addr);
     ovs_be16 dl_type = htons(ipv4 ? ETH_TYPE_IP : ETH_TYPE_IPV6);
+    struct in6_addr flow_dst = flow_server(flow);
 
     if (!map || (wc->masks.dl_type
-                 && flow->match.flow.dl_type != dl_type)) {
+                 && flow->match.flow.dl_type != dl_type)
+        || !ipv6_addr_equals(&flow_dst, server)) {
         return false;
     }
     return (ipv4
@@ -96,11 +119,14 @@ get_vip_status(const struct l3dsr_status_input *in,
 {
     const struct l3dsr_view *view = in->view;
 
-    vs->alias = l3dsr_addrs_contains(&view->lo, &vip->addr);
-    vs->arp = !l3dsr_vip_is_ipv4(vip) || arp_sysctls_ok(in->view);
+    vs->on_server = l3dsr_vip_on_server(vip);
+    vs->alias = (!vs->on_server
+                 && l3dsr_addrs_contains(&view->lo, &vip->addr));
+    vs->arp = (vs->on_server || !l3dsr_vip_is_ipv4(vip)
+               || arp_sysctls_ok(in->view));
     vs->of = NULL;
     vs->flow = FLOW_NONE;
-    if (!l3dsr_vip_is_l3(vip)) {
+    if (!l3dsr_vip_is_l3(vip) || in->no_flows) {
         return;
     }
 
@@ -108,7 +134,8 @@ get_vip_status(const struct l3dsr_status_input *in,
         const struct l3dsr_bridge *br = view->bridges[i];
         for (size_t j = 0; j < br->n_flows; j++) {
             if (l3dsr_flow_is_owned(br->flows[j])
-                && flow_maps(br->flows[j], vip->dscp, &vip->addr)) {
+                && flow_maps(br->flows[j], vip->dscp, &vip->addr,
+                             &vip->server)) {
                 vs->flow = FLOW_YES;
                 vs->of = br->flows[j];
                 return;
@@ -121,8 +148,8 @@ get_vip_status(const struct l3dsr_status_input *in,
 static bool
 vip_started(const struct vip_status *vs)
 {
-    return vs->alias && vs->arp && (vs->flow == FLOW_NONE
-                                    || vs->flow == FLOW_YES);
+    return ((vs->alias || vs->on_server) && vs->arp
+            && (vs->flow == FLOW_NONE || vs->flow == FLOW_YES));
 }
 
 /* One row of "status": a configured entry or, with -a, something else
@@ -130,6 +157,7 @@ vip_started(const struct vip_status *vs)
 struct row {
     struct in6_addr addr;
     bool ipv4;                  /* An IPv4 address (not IPv4-mapped IPv6). */
+    struct in6_addr server;     /* Server behind the bridge, or all-zeros. */
     int dscp;                   /* -1 if none. */
     const char *kind;           /* "L3DSR", "L2DSR" or "alias". */
     const char *state;          /* "started", "partial", "stopped" or
@@ -167,6 +195,7 @@ add_conf_rows(const struct l3dsr_status_input *in, struct rows *rows)
         get_vip_status(in, vip, &row->vs);
         row->addr = vip->addr;
         row->ipv4 = l3dsr_vip_is_ipv4(vip);
+        row->server = vip->server;
         row->dscp = l3dsr_vip_is_l3(vip) ? vip->dscp : -1;
         row->kind = l3dsr_vip_is_l3(vip) ? "L3DSR" : "L2DSR";
         row->state = (vip_started(&row->vs) ? "started"
@@ -184,10 +213,13 @@ static bool
 is_configured(const struct l3dsr_conf *conf, const struct l3dsr_flow *flow,
               int dscp, const struct in6_addr *addr, bool ipv4)
 {
+    struct in6_addr server = flow_server(flow);
+
     for (size_t i = 0; i < conf->n_vips; i++) {
         const struct l3dsr_vip *vip = &conf->vips[i];
         if (vip->dscp == dscp && l3dsr_vip_is_ipv4(vip) == ipv4
             && ipv6_addr_equals(&vip->addr, addr)
+            && ipv6_addr_equals(&vip->server, &server)
             && l3dsr_flow_is_owned(flow)) {
             return true;
         }
@@ -222,14 +254,18 @@ add_flow_rows(const struct l3dsr_status_input *in,
         }
 
         bool mapped6 = !ipv4 && IN6_IS_ADDR_V4MAPPED(&addr);
-        bool alias = l3dsr_addrs_contains(mapped6 ? &in->view->lo_mapped6
-                                          : &in->view->lo, &addr);
+        struct in6_addr server = flow_server(flow);
+        bool on_server = !IN6_IS_ADDR_UNSPECIFIED(&server);
+        bool alias = !on_server && l3dsr_addrs_contains(
+            mapped6 ? &in->view->lo_mapped6 : &in->view->lo, &addr);
         struct row *row = rows_add(rows);
         row->addr = addr;
         row->ipv4 = ipv4;
+        row->server = server;
         row->dscp = dscp;
         row->kind = "L3DSR";
         row->state = alias ? "partial" : "stopped";
+        row->vs.on_server = on_server;
         row->vs.alias = alias;
         row->vs.arp = true;
         row->vs.flow = FLOW_YES;
@@ -275,7 +311,7 @@ add_discovered_rows(const struct l3dsr_status_input *in, struct rows *rows)
         bool loopback = (IN6_IS_ADDR_V4MAPPED(addr)
                          ? (ntohl(in6_addr_get_mapped_ipv4(addr)) >> 24) == 127
                          : ipv6_addr_equals(addr, &in6addr_loopback));
-        if (loopback || l3dsr_conf_has_addr(in->conf, addr)
+        if (loopback || l3dsr_conf_has_host_addr(in->conf, addr)
             || l3dsr_addrs_contains(&shown, addr)) {
             continue;
         }
@@ -350,15 +386,21 @@ flow_status_string(enum flow_status fs)
 }
 
 static void
-table_add_row(struct table *t, const struct row *row, bool all)
+table_add_row(struct table *t, const struct row *row, bool servers, bool all)
 {
     svec_add_nocopy(&t->cells, addr_to_string(&row->addr, row->ipv4));
+    if (servers) {
+        svec_add_nocopy(&t->cells, (row->vs.on_server
+                                    ? addr_to_string(&row->server, row->ipv4)
+                                    : xstrdup("-")));
+    }
     svec_add_nocopy(&t->cells, (row->dscp >= 0
                                 ? xasprintf("%d", row->dscp)
                                 : xstrdup("-")));
     svec_add(&t->cells, row->kind);
     svec_add(&t->cells, row->state ? row->state : "-");
-    svec_add(&t->cells, row->vs.alias ? "yes" : "no");
+    svec_add(&t->cells, (row->vs.on_server ? "-"
+                         : row->vs.alias ? "yes" : "no"));
     svec_add(&t->cells, flow_status_string(row->vs.flow));
     for (int bytes = 0; bytes < 2; bytes++) {
         const struct l3dsr_flow *flow = row->vs.of;
@@ -376,35 +418,43 @@ table_add_row(struct table *t, const struct row *row, bool all)
 
 /* Prints the status table: one row for each configured VIP, and with 'all'
  * one for each entry of a set_daddr_on_dscp map or alias on "lo" that the
- * configuration does not hold.  Then the ARP sysctls, if an IPv4 VIP needs
+ * configuration does not hold, with the column SERVER if a row belongs to a
+ * server behind the bridge.  Then the ARP sysctls, if an IPv4 VIP needs
  * them.  Returns false if a sysctl could not be read. */
 bool
 l3dsr_status_print(const struct l3dsr_status_input *in, bool all,
                    bool header)
 {
     static const char *titles[] = {
-        "VIP", "DSCP", "KIND", "STATE", "ALIAS", "FLOW", "PACKETS", "BYTES",
-        "SOURCE",
+        "VIP", "SERVER", "DSCP", "KIND", "STATE", "ALIAS", "FLOW", "PACKETS",
+        "BYTES", "SOURCE",
     };
-    struct table t = { .n_columns = all ? 9 : 8 };
     const struct l3dsr_conf *conf = in->conf;
+    bool servers = false;
     struct rows rows;
     bool ok = true;
 
-    svec_init(&t.cells);
-    for (size_t i = 0; header && i < t.n_columns; i++) {
-        svec_add(&t.cells, titles[i]);
-    }
     get_rows(in, all, &rows);
     for (size_t i = 0; i < rows.n; i++) {
-        table_add_row(&t, &rows.rows[i], all);
+        servers = servers || rows.rows[i].vs.on_server;
+    }
+
+    struct table t = { .n_columns = 8 + servers + all };
+    svec_init(&t.cells);
+    for (size_t i = 0; header && i < ARRAY_SIZE(titles); i++) {
+        if ((i != 1 || servers) && (i != ARRAY_SIZE(titles) - 1 || all)) {
+            svec_add(&t.cells, titles[i]);
+        }
+    }
+    for (size_t i = 0; i < rows.n; i++) {
+        table_add_row(&t, &rows.rows[i], servers, all);
     }
     free(rows.rows);
     table_print(&t);
     svec_destroy(&t.cells);
 
-    for (size_t i = 0; l3dsr_conf_has_ipv4(conf) && i < L3DSR_N_ARP_SYSCTLS;
-         i++) {
+    for (size_t i = 0;
+         l3dsr_conf_has_host_ipv4(conf) && i < L3DSR_N_ARP_SYSCTLS; i++) {
         const struct l3dsr_sysctl_need *need = &l3dsr_arp_sysctls[i];
         int value;
         char *error = l3dsr_view_get_sysctl(in->view, need->name, &value);
@@ -463,7 +513,7 @@ l3dsr_check(const struct l3dsr_status_input *in, struct ds *line)
         }
 
         struct svec why = SVEC_EMPTY_INITIALIZER;
-        if (!vs.alias) {
+        if (!vs.alias && !vs.on_server) {
             svec_add(&why, "no alias");
         }
         if (vs.flow == FLOW_NO || vs.flow == FLOW_UNKNOWN) {
@@ -476,6 +526,11 @@ l3dsr_check(const struct l3dsr_status_input *in, struct ds *line)
         char *reasons = svec_join(&why, ", ", "");
         ds_put_cstr(&missing, missing.length ? ", " : ": ");
         l3dsr_vip_format(vip, &missing);
+        if (vs.on_server) {
+            ds_put_cstr(&missing, " on ");
+            l3dsr_addr_format(&vip->server, l3dsr_vip_is_ipv4(vip),
+                              &missing);
+        }
         ds_put_format(&missing, " (%s)", reasons);
         free(reasons);
         svec_destroy(&why);
@@ -529,6 +584,11 @@ row_to_json(const struct row *row)
                                : xstrdup(addr)));
     free(addr);
     json_object_put_string(j, "family", row->ipv4 ? "ipv4" : "ipv6");
+    json_object_put(j, "server", (row->vs.on_server
+                                  ? json_string_create_nocopy(
+                                      addr_to_string(&row->server,
+                                                     row->ipv4))
+                                  : json_null_create()));
     json_object_put(j, "dscp", (row->dscp >= 0
                                 ? json_integer_create(row->dscp)
                                 : json_null_create()));
@@ -537,7 +597,9 @@ row_to_json(const struct row *row)
                                  ? json_string_create(row->state)
                                  : json_null_create()));
     json_object_put_string(j, "source", row->source);
-    json_object_put(j, "alias", json_boolean_create(row->vs.alias));
+    json_object_put(j, "alias", (row->vs.on_server
+                                 ? json_null_create()
+                                 : json_boolean_create(row->vs.alias)));
     json_object_put(j, "flow", (row->vs.flow == FLOW_NONE
                                 ? json_null_create()
                                 : row->vs.flow == FLOW_UNKNOWN
@@ -551,7 +613,7 @@ row_to_json(const struct row *row)
         struct json *missing = json_array_create_empty();
         struct json *unknown = json_array_create_empty();
 
-        if (!row->vs.alias) {
+        if (!row->vs.alias && !row->vs.on_server) {
             json_array_add(missing, json_string_create("alias"));
         }
         if (row->vs.flow == FLOW_NO) {
@@ -573,7 +635,7 @@ sysctls_to_json(const struct l3dsr_status_input *in, bool *ok)
 {
     struct json *sysctls = json_array_create_empty();
 
-    for (size_t i = 0; (l3dsr_conf_has_ipv4(in->conf)
+    for (size_t i = 0; (l3dsr_conf_has_host_ipv4(in->conf)
                         && i < L3DSR_N_ARP_SYSCTLS); i++) {
         const struct l3dsr_sysctl_need *need = &l3dsr_arp_sysctls[i];
         struct json *j = json_object_create();

@@ -36,6 +36,7 @@ struct l3dsr_status_input {
     const struct svec *unreadable;     /* Bridges that could not be read... */
     const struct svec *bridge_errors;  /* ...and why, or NULL. */
     bool read_ok;               /* The rest could be read. */
+    bool no_flows;              /* --no-flows: the VIPs need no flow. */
 };
 
 bool l3dsr_status_print(const struct l3dsr_status_input *, bool all,

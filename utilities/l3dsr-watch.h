@@ -29,7 +29,8 @@ struct l3dsr_flow_options;
 struct l3dsr_state;
 
 struct l3dsr_watch_options {
-    const char *conf_file;      /* Configuration file, or NULL... */
+    const char *servers_dir;    /* Servers directory, or NULL... */
+    const char *conf_file;      /* ...configuration file, or NULL... */
     const char *conf_dir;       /* ...to read this directory. */
     const char *bridge;         /* -b, or NULL for the state file's. */
     const char *state_file;

@@ -54,7 +54,10 @@
 static bool show_all;                   /* -a: Also what is not configured. */
 static char *bridge_name;               /* -b: Bridge for the flows. */
 static char *conf_dir = "/etc/dsr.d";   /* -d: Configuration directory. */
+static bool conf_dir_given;             /* -d was given. */
 static char *conf_file;                 /* -f: Configuration file. */
+static char *servers_dir;               /* --servers: One file per server. */
+static bool no_flows;                   /* --no-flows: Only "lo", sysctls. */
 static bool dry_run;                    /* -n: Change nothing. */
 static bool verbose;                    /* -v: Print the changes. */
 static bool no_header;                  /* -x: No status header. */
@@ -137,7 +140,7 @@ load_conf(struct ctx *ctx)
 {
     struct l3dsr_conf *conf = &ctx->conf;
 
-    l3dsr_conf_read(conf, conf_file, conf_dir);
+    l3dsr_conf_read(conf, conf_file, conf_dir, servers_dir);
     fflush(stdout);
     if (conf->no_dir) {
         l3dsr_warn("cannot find the configuration directory (%s).  "
@@ -468,7 +471,7 @@ run_plan(struct ctx *ctx, const char *action, const struct l3dsr_plan *plan,
  * before anything changes.  Returns true if successful. */
 static bool
 prepare_change(struct ctx *ctx, const char *action, bool start,
-               struct l3dsr_flow *flows[L3DSR_MAX_FLOWS], size_t *n_flows)
+               struct l3dsr_flows *flows)
 {
     if (start && !load_conf(ctx)) {
         return false;
@@ -482,16 +485,20 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
         return false;
     }
 
-    /* The bridge for the flows: -b, or the one used before. */
-    const char *target = l3dsr_state_pick_bridge(&ctx->state, bridge_name);
+    /* The bridge for the flows: -b, or the one used before.  With
+     * --no-flows, none: the flows of an earlier start go. */
+    const char *target = (no_flows ? NULL
+                          : l3dsr_state_pick_bridge(&ctx->state,
+                                                    bridge_name));
     if (target) {
         ctx->target = open_bridge(ctx, target, start);
         if (start && !ctx->target) {
             return false;
         }
-    } else if (start && l3dsr_conf_has_l3(&ctx->conf)) {
+    } else if (start && !no_flows && l3dsr_conf_has_l3(&ctx->conf)) {
         ovs_error(0, "L3DSR entries need a bridge for their flows: use "
-                  "-b BRIDGE");
+                  "-b BRIDGE (or, on a server behind a hypervisor's "
+                  "bridge, --no-flows)");
         return false;
     }
     open_old_bridges(ctx);
@@ -502,7 +509,7 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
                            &ctx->flow_options);
 
         char *error = l3dsr_build_flows(&ctx->conf, ctx->target,
-                                        &ctx->flow_options, flows, n_flows);
+                                        &ctx->flow_options, flows);
         if (error) {
             ovs_error(0, "%s", error);
             free(error);
@@ -521,13 +528,12 @@ do_change(const char *action)
 {
     bool stop = !strcmp(action, "stop");
     bool start = !stop;
-    struct l3dsr_flow *flows[L3DSR_MAX_FLOWS];
-    size_t n_flows = 0;
+    struct l3dsr_flows flows = { .flows = NULL };
     struct ctx ctx;
     bool ok;
 
     ctx_init(&ctx);
-    ok = prepare_change(&ctx, action, start, flows, &n_flows);
+    ok = prepare_change(&ctx, action, start, &flows);
     if (ok) {
         struct l3dsr_plan_input in = {
             .conf = &ctx.conf,
@@ -556,7 +562,7 @@ do_change(const char *action)
                 .then = CONST_CAST(char *, o->then),
             };
 
-            error = l3dsr_plan_start(&in, &mid, flows, n_flows, &plan,
+            error = l3dsr_plan_start(&in, &mid, flows.flows, flows.n, &plan,
                                      &after);
             after.cookie = l3dsr_flow_get_owner();
             l3dsr_state_set_options(&after, &options);
@@ -584,9 +590,7 @@ do_change(const char *action)
         }
     }
 
-    for (size_t i = 0; i < n_flows; i++) {
-        l3dsr_flow_destroy(flows[i]);
-    }
+    l3dsr_flows_destroy(flows.flows, flows.n);
     ctx_destroy(&ctx);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
@@ -600,7 +604,9 @@ read_status(struct ctx *ctx, struct l3dsr_status_input *in)
     bool ok = load_state(ctx);
 
     ok = read_lo(ctx) && ok;
-    if (bridge_name) {
+    if (no_flows) {
+        /* A guest: no bridge to read. */
+    } else if (bridge_name) {
         open_bridge(ctx, bridge_name, false);
     } else {
         open_old_bridges(ctx);
@@ -608,11 +614,13 @@ read_status(struct ctx *ctx, struct l3dsr_status_input *in)
 
     in->conf = &ctx->conf;
     in->view = &ctx->view;
-    in->flows_unknown = ctx->unreachable.n || !ctx->view.n_bridges;
+    in->flows_unknown = (!no_flows
+                         && (ctx->unreachable.n || !ctx->view.n_bridges));
     in->unreadable = &ctx->unreachable;
     in->bridge_errors = &ctx->unreachable_errors;
     in->read_ok = ok && !ctx->unreachable.n;
-    if (ok && !ctx->view.n_bridges && !ctx->unreachable.n
+    in->no_flows = no_flows;
+    if (ok && !no_flows && !ctx->view.n_bridges && !ctx->unreachable.n
         && l3dsr_conf_has_l3(&ctx->conf)) {
         l3dsr_warn("no bridge known: flows not checked (use -b BRIDGE)");
     }
@@ -720,10 +728,12 @@ do_watch(void)
         ovs_fatal(0, "watch: -n is not supported");
     }
     conf_file = conf_file ? abs_file_name(NULL, conf_file) : NULL;
+    servers_dir = servers_dir ? abs_file_name(NULL, servers_dir) : NULL;
     conf_dir = abs_file_name(NULL, conf_dir);
     state_file = abs_file_name(NULL, state_file);
 
     struct l3dsr_watch_options options = {
+        .servers_dir = servers_dir,
         .conf_file = conf_file,
         .conf_dir = conf_dir,
         .bridge = bridge_name,
@@ -809,6 +819,8 @@ parse_options(int argc, char *argv[])
         OPT_STATE_FILE,
         OPT_FORMAT,
         OPT_UNIXCTL,
+        OPT_SERVERS,
+        OPT_NO_FLOWS,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
     };
@@ -826,6 +838,8 @@ parse_options(int argc, char *argv[])
         {"state-file", required_argument, NULL, OPT_STATE_FILE},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        {"servers", required_argument, NULL, OPT_SERVERS},
+        {"no-flows", no_argument, NULL, OPT_NO_FLOWS},
         /* VLOG_LONG_OPTIONS but -v, which is ovs-l3dsr's --verbose. */
         {"log-file", optional_argument, NULL, OPT_LOG_FILE},
         {"syslog-method", required_argument, NULL, OPT_SYSLOG_IMPL},
@@ -857,6 +871,7 @@ parse_options(int argc, char *argv[])
                 ovs_fatal(0, "-d: directory name expected");
             }
             conf_dir = optarg;
+            conf_dir_given = true;
             break;
 
         case 'f':
@@ -912,6 +927,17 @@ parse_options(int argc, char *argv[])
             unixctl_path = optarg;
             break;
 
+        case OPT_SERVERS:
+            if (!*optarg) {
+                ovs_fatal(0, "--servers: directory name expected");
+            }
+            servers_dir = optarg;
+            break;
+
+        case OPT_NO_FLOWS:
+            no_flows = true;
+            break;
+
         case OPT_LOG_FILE:
             if (vlog_set_log_file(optarg) && optarg) {
                 exit(EXIT_FAILURE);
@@ -943,6 +969,17 @@ parse_options(int argc, char *argv[])
         }
     }
     free(short_options);
+
+    if (servers_dir && (conf_file || conf_dir_given)) {
+        ovs_fatal(0, "--servers reads the servers' entries only: it does not "
+                  "go with -f or -d");
+    } else if (servers_dir && no_flows) {
+        ovs_fatal(0, "--servers and --no-flows: the servers' entries give "
+                  "flows only, so there would be nothing to do");
+    } else if (no_flows && bridge_name) {
+        ovs_fatal(0, "--no-flows and -b: without flows there is no bridge "
+                  "to use");
+    }
 }
 
 static void
@@ -968,6 +1005,10 @@ usage(void)
            "(unix:FILE)\n"
            "  -d, --dir=DIR          read DIR/*.conf (default: /etc/dsr.d)\n"
            "  -f, --file=FILE        read FILE only\n"
+           "  --servers=DIR          read DIR/RIP.conf: VIPs of servers "
+           "behind the bridge\n"
+           "  --no-flows             only lo and the sysctls, no bridge (a "
+           "guest)\n"
            "  -n, --dry-run          print what would change, change "
            "nothing\n"
            "  -v, --verbose          print each change as it is made\n"
