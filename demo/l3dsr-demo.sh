@@ -1,30 +1,48 @@
 #!/bin/bash
 # L3DSR end to end, IPv4 and IPv6, with the Open vSwitch daemons of a build
 # tree on the userspace datapath, two real servers configured by ovs-l3dsr,
-# and real HTTP traffic.
+# real HTTP traffic, and Path MTU Discovery through the load balancer.
 #
 # Usage: demo/l3dsr-demo.sh OVS_BUILD_DIR     (as root)
-#        DATAPATH=kernel is for a later issue and not yet supported.
 #
-#                         +------------------+
-#   l3d-client ---------- |                  | ---- [l3d-s1] ---- l3d-srv1
-#   10.66.0.1             |  l3d-net         |      set_daddr_     RIP .11
-#   fc00:66::1            |  (the network:   |      on_dscp        VIPs on lo
-#                         |   a plain        |
-#   [l3d-lb] ------------ |   switch)        | ---- [l3d-s2] ---- l3d-srv2
-#   the load balancer     +------------------+                     RIP .12
-#   (one arm, stock actions)
-#   \__________ all bridges: one ovs-vswitchd in namespace l3d-ovs ________/
+# The demo runs on the userspace datapath only; the kernel datapath is
+# tested in a VM by tests/run-kernel-tests.sh (docs/kernel.md).
 #
-# The client sends to a VIP, through the network, to the load balancer
-# (bridge l3d-lb, stock OpenFlow actions).  For each VIP the load balancer
-# sets that VIP's DSCP, and a select group picks a server by a hash of the
-# connection's addresses and ports: it rewrites the destination IP and MAC to
-# that server's and sends the packet back into the network.  Each server's
+#  l3d-client - l3d-isp =MTU 1280= l3d-gw -+---------+
+#  10.66.1.1    router             router  | l3d-net |-- [l3d-s1] -- l3d-srv1
+#  fc00:66:1::1                    .0.254  | (the    |   set_daddr_  RIP .11
+#                                          | network:|   on_dscp     VIPs on lo
+#  [l3d-lb] ------------------------------ | a plain |
+#  the load balancer                       | switch) |-- [l3d-s2] -- l3d-srv2
+#  (one arm, stock actions)                +---------+                RIP .12
+#  \__ all bridges [...]: one ovs-vswitchd in namespace l3d-ovs __/
+#
+# The client sends to a VIP, through two routers, the second of which (the
+# site's gateway l3d-gw) routes the VIPs to the load balancer (bridge l3d-lb,
+# stock OpenFlow actions).  For each VIP the load balancer sets that VIP's
+# DSCP, and a select group picks a server by a hash of the connection's
+# addresses and ports: it rewrites the destination IP and MAC to that
+# server's and sends the packet back into the network.  Each server's
 # traffic goes through its own bridge, where the flows that ovs-l3dsr
 # configured from dsr.conf turn the destination back into the VIP.  The
-# server answers from the VIP, straight to the client: the answers never
-# pass the load balancer, whose counters show the requests only.
+# server answers from the VIP, straight to the client through l3d-gw: the
+# answers never pass the load balancer, whose counters show the requests
+# only.
+#
+# Path MTU Discovery: the link between the two routers has an MTU of 1280,
+# the client's own link 1500, so the client offers an MSS that does not fit
+# that link.  l3d-gw answers each too big packet of a server with an ICMP
+# "fragmentation needed" (IPv4) or ICMPv6 "packet too big", addressed to the
+# packet's source: the VIP, which it routes to the load balancer.  Hashed
+# like other packets, such a message would reach one server, seldom the one
+# whose connection needs it; so the load balancer sends it to every server
+# of the VIP, with an OpenFlow group of type "all", each copy marked and
+# rewritten as a request would be.  The server whose connection it is lowers
+# the path MTU and sends smaller segments; the others ignore it.  No PMTU
+# blackhole workaround is enabled (net.ipv4.tcp_mtu_probing=0, no MSS
+# clamping), so large transfers depend on these messages: the demo fetches
+# 1 MiB from each VIP, then shows that without the fan-out some transfers
+# stall.
 #
 # Runs private daemons in a temporary directory, never touches a system-wide
 # Open vSwitch, names everything l3d*, removes everything on exit and exits
@@ -40,9 +58,8 @@ die () { echo "l3dsr-demo: $*" >&2; exit 1; }
 [ $# -eq 1 ] || die "usage: $0 OVS_BUILD_DIR"
 case ${DATAPATH:-userspace} in
     userspace) ;;
-    kernel) die "DATAPATH=kernel is not yet supported: it needs the kernel" \
-                "datapath VM, which does not exist yet; run without DATAPATH" ;;
-    *) die "DATAPATH=$DATAPATH: unknown datapath (userspace or kernel)" ;;
+    *) die "DATAPATH=$DATAPATH: the demo runs on the userspace datapath" \
+           "only (tests/run-kernel-tests.sh tests the kernel datapath)" ;;
 esac
 [ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, veths, daemons)"
 OVS=$(cd "$1" 2>/dev/null && pwd) || die "$1: no such directory"
@@ -58,9 +75,14 @@ PYTHON=/usr/bin/python3
 [ -x $PYTHON ] || PYTHON=$(command -v python3) || die "python3 is required"
 export PATH=$OVS/ovsdb:$OVS/vswitchd:$OVS/utilities:$PATH
 
-NAMESPACES="l3d-client l3d-srv1 l3d-srv2 l3d-ovs"
+NAMESPACES="l3d-client l3d-isp l3d-gw l3d-srv1 l3d-srv2 l3d-ovs"
 SW=l3d-ovs                              # namespace of ovs-vswitchd
-CLI4=10.66.0.1 CLI6=fc00:66::1 CLI_MAC=02:00:00:00:00:01
+CLI4=10.66.1.1 CLI6=fc00:66:1::1        # the client, behind l3d-isp
+ISP4=10.66.1.254 ISP6=fc00:66:1::fe     # l3d-isp on the client's link
+WAN4_ISP=10.66.2.1 WAN6_ISP=fc00:66:2::1 # the narrow link: l3d-isp's end
+WAN4_GW=10.66.2.2 WAN6_GW=fc00:66:2::2  # and l3d-gw's end
+WAN_MTU=1280                            # the narrow link's MTU
+GW4=10.66.0.254 GW6=fc00:66::fe GW_MAC=02:00:00:00:00:fd # l3d-gw, site side
 LB_MAC=02:00:00:00:00:fe                # the load balancer's own MAC
 RIP4_1=10.66.0.11 RIP6_1=fc00:66::11 MAC_1=02:00:00:00:00:11
 RIP4_2=10.66.0.12 RIP6_2=fc00:66::12 MAC_2=02:00:00:00:00:12
@@ -133,6 +155,16 @@ for ns in $NAMESPACES; do
     in_ns $ns sysctl -qw net.ipv6.conf.all.accept_dad=0 \
         net.ipv6.conf.default.accept_dad=0
 done
+for ns in l3d-isp l3d-gw; do
+    in_ns $ns sysctl -qw net.ipv4.ip_forward=1 \
+        net.ipv6.conf.all.forwarding=1
+done
+# No PMTU blackhole detection on the servers (the kernel's default, set here
+# so that no host setting hides a lost ICMP message): a server sends
+# full-sized segments until an ICMP message tells it the path's MTU.
+for ns in l3d-srv1 l3d-srv2; do
+    in_ns $ns sysctl -qw net.ipv4.tcp_mtu_probing=0
+done
 ovsdb-tool create "$RUN/conf.db" "$OVS/vswitchd/vswitch.ovsschema"
 ovsdb-server "$RUN/conf.db" --remote="punix:$RUN/db.sock" \
     -vconsole:warn --pidfile --detach --log-file
@@ -153,34 +185,70 @@ veth () {
     ip -n $SW link set "$port" up
     ip -n "$host" link set "$host_if" up
 }
-veth l3d-client l3d-cli-eth l3d-net-cli
+veth l3d-gw l3d-gw-net l3d-net-gw          # the site's router
 veth l3d-srv1 l3d-s1-eth l3d-s1-p
 veth l3d-srv2 l3d-s2-eth l3d-s2-p
 veth $SW l3d-lb-net l3d-net-lb          # the load balancer's one arm
 veth $SW l3d-s1-up l3d-net-s1           # server 1's bridge uplink
 veth $SW l3d-s2-up l3d-net-s2           # server 2's bridge uplink
 
+# addrs NS DEV IPV4 IPV6: gives DEV of NS an IPv4 /24 and an IPv6 /64.
+addrs () {
+    ip -n "$1" addr add "$3/24" dev "$2"
+    ip -n "$1" addr add "$4/64" dev "$2" nodad
+}
+# default_routes NS IPV4 IPV6: NS's default routes, both families.
+default_routes () {
+    ip -n "$1" route add default via "$2"
+    ip -n "$1" -6 route add default via "$3"
+}
 host_addrs () {
     local ns=$1 ifc=$2 mac=$3 ip4=$4 ip6=$5
     ip -n $ns link set $ifc address $mac
-    ip -n $ns addr add $ip4/24 dev $ifc
-    ip -n $ns addr add $ip6/64 dev $ifc nodad
+    addrs $ns $ifc $ip4 $ip6
 }
-host_addrs l3d-client l3d-cli-eth $CLI_MAC $CLI4 $CLI6
+host_addrs l3d-gw l3d-gw-net $GW_MAC $GW4 $GW6
 host_addrs l3d-srv1 l3d-s1-eth $MAC_1 $RIP4_1 $RIP6_1
 host_addrs l3d-srv2 l3d-s2-eth $MAC_2 $RIP4_2 $RIP6_2
+for ns in l3d-srv1 l3d-srv2; do
+    default_routes $ns $GW4 $GW6
+done
 
-# The client reaches the VIPs through the load balancer, as when a router
-# sends VIP traffic to it: the VIPs are on-link, with the LB's MAC.
+# The routers and the client: plain veth pairs, no Open vSwitch.  The
+# narrow link between the routers has the smaller MTU at both ends; the
+# client's link has 1500, so the client offers an MSS of 1460 (IPv4) and
+# 1440 (IPv6) that only Path MTU Discovery can correct.
+router_link () {
+    local ns1=$1 if1=$2 ns2=$3 if2=$4 mtu=$5
+    ip -n "$ns1" link add "$if1" mtu "$mtu" type veth \
+        peer name "$if2" mtu "$mtu" netns "$ns2"
+    in_ns "$ns1" ethtool -K "$if1" tx off >/dev/null
+    in_ns "$ns2" ethtool -K "$if2" tx off >/dev/null
+    ip -n "$ns1" link set "$if1" up
+    ip -n "$ns2" link set "$if2" up
+}
+router_link l3d-client l3d-cli-eth l3d-isp l3d-isp-cli 1500
+router_link l3d-isp l3d-isp-wan l3d-gw l3d-gw-wan $WAN_MTU
+addrs l3d-client l3d-cli-eth $CLI4 $CLI6
+default_routes l3d-client $ISP4 $ISP6
+addrs l3d-isp l3d-isp-cli $ISP4 $ISP6
+addrs l3d-isp l3d-isp-wan $WAN4_ISP $WAN6_ISP
+default_routes l3d-isp $WAN4_GW $WAN6_GW
+addrs l3d-gw l3d-gw-wan $WAN4_GW $WAN6_GW
+default_routes l3d-gw $WAN4_ISP $WAN6_ISP
+
+# l3d-gw sends the VIPs' traffic to the load balancer: the VIPs are on-link
+# on its site side, with the LB's MAC.  This also takes the ICMP messages
+# that l3d-gw sends to a VIP there.
 for vip in $VIP4A $VIP4B $VIP6; do
-    ip -n l3d-client route add $vip dev l3d-cli-eth
-    ip -n l3d-client neigh replace $vip lladdr $LB_MAC dev l3d-cli-eth \
+    ip -n l3d-gw route add $vip dev l3d-gw-net
+    ip -n l3d-gw neigh replace $vip lladdr $LB_MAC dev l3d-gw-net \
         nud permanent
 done
 
 # --- Bridges: the network, the load balancer, one bridge per server.
 vsctl add-br l3d-net -- set bridge l3d-net datapath_type=netdev \
-    -- add-port l3d-net l3d-net-cli -- add-port l3d-net l3d-net-lb \
+    -- add-port l3d-net l3d-net-gw -- add-port l3d-net l3d-net-lb \
     -- add-port l3d-net l3d-net-s1 -- add-port l3d-net l3d-net-s2 \
     -- add-br l3d-lb -- set bridge l3d-lb datapath_type=netdev \
        fail_mode=secure -- add-port l3d-lb l3d-lb-net \
@@ -196,6 +264,13 @@ vsctl add-br l3d-net -- set bridge l3d-net datapath_type=netdev \
 # the LB's own, and sends the packet back out of its one port.  A flow per
 # VIP sets the VIP's DSCP first.  Packets from a VIP (answers) have flows of
 # their own, so that their counters show that none comes this way.
+#
+# ICMP "fragmentation needed" (type 3, code 4) and ICMPv6 "packet too big"
+# (type 2) for a VIP go to every server instead: a group of type "all" per
+# family, with the same buckets, sends a copy to each, marked with the VIP's
+# DSCP and rewritten to the server's RIP as a request would be.  A hash of
+# such a message (whose source is a router) would pick a server that has
+# nothing to do with the connection the message is about.
 bucket4 () {
     echo "bucket=bucket_id:$1,actions=mod_dl_src:$LB_MAC,mod_dl_dst:$2,mod_nw_dst:$3,in_port"
 }
@@ -205,6 +280,13 @@ bucket6 () {
 cat > "$RUN/lb.groups" <<EOF
 group_id=4,type=select,selection_method=hash,fields(ip_src,ip_dst,tcp_src,tcp_dst),$(bucket4 1 $MAC_1 $RIP4_1),$(bucket4 2 $MAC_2 $RIP4_2)
 group_id=6,type=select,selection_method=hash,fields(ipv6_src,ipv6_dst,tcp_src,tcp_dst),$(bucket6 1 $MAC_1 $RIP6_1),$(bucket6 2 $MAC_2 $RIP6_2)
+group_id=14,type=all,$(bucket4 1 $MAC_1 $RIP4_1),$(bucket4 2 $MAC_2 $RIP4_2)
+group_id=16,type=all,$(bucket6 1 $MAC_1 $RIP6_1),$(bucket6 2 $MAC_2 $RIP6_2)
+EOF
+cat > "$RUN/lb-icmp.flows" <<EOF
+priority=110,icmp,icmp_type=3,icmp_code=4,nw_dst=$VIP4A,actions=set_field:1->ip_dscp,group:14
+priority=110,icmp,icmp_type=3,icmp_code=4,nw_dst=$VIP4B,actions=set_field:2->ip_dscp,group:14
+priority=110,icmp6,icmp_type=2,ipv6_dst=$VIP6,actions=set_field:10->ip_dscp,group:16
 EOF
 cat > "$RUN/lb.flows" <<EOF
 priority=100,ip,nw_dst=$VIP4A,actions=set_field:1->ip_dscp,group:4
@@ -218,8 +300,9 @@ EOF
 ofctl15 () { ovs-ofctl -O OpenFlow15 "$@"; }
 ofctl15 add-groups l3d-lb "$RUN/lb.groups"
 ofctl15 add-flows l3d-lb "$RUN/lb.flows"
+ofctl15 add-flows l3d-lb "$RUN/lb-icmp.flows"
 echo "== Load balancer l3d-lb: stock OpenFlow actions =="
-sed 's/^/  /' "$RUN/lb.groups" "$RUN/lb.flows"
+sed 's/^/  /' "$RUN/lb.groups" "$RUN/lb-icmp.flows" "$RUN/lb.flows"
 
 # --- The servers, configured by ovs-l3dsr from one dsr.conf.
 cat > "$RUN/dsr.conf" <<EOF
@@ -242,11 +325,16 @@ for i in 1 2; do
 done
 
 # --- An HTTP server on each server, answering with its name and the
-# address the request was sent to, as its TCP/IP stack saw it.
+# address the request was sent to, as its TCP/IP stack saw it; /big gets
+# 1 MiB (a fixed pattern) after that line.  Each server logs the client
+# port of each request, so that a transfer that stalls still has a server;
+# one thread per request, so that one that stalls blocks no other.
 cat > "$RUN/httpd.py" <<'EOF'
 import http.server
 import socket
 import sys
+
+BIG = bytes(range(256)) * 4096
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -255,6 +343,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if local.startswith("::ffff:"):
             local = local[7:]
         body = ("%s %s\n" % (sys.argv[1], local)).encode()
+        if self.path == "/big":
+            body += BIG
+        sys.stdout.write("%d\n" % self.client_address[1])
+        sys.stdout.flush()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -264,7 +356,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Server(http.server.HTTPServer):
+class Server(http.server.ThreadingHTTPServer):
     address_family = socket.AF_INET6
 
     def server_bind(self):
@@ -279,7 +371,7 @@ for i in 1 2; do
 done
 for i in 1 2; do
     for try in $(seq 50); do
-        in_ns l3d-srv$i curl -qsf --noproxy '*' -o /dev/null \
+        in_ns l3d-srv$i curl -qsf --noproxy '*' --max-time 2 -o /dev/null \
             http://127.0.0.1/ && break
         [ "$try" -lt 50 ] || die "HTTP server $i did not start:" \
                                  "$(cat "$RUN/httpd$i.log")"
@@ -296,9 +388,9 @@ for i in 1 2; do
         fail "l3d-srv$i cannot ping the client over IPv6"
 done
 
-# --- The requests.  The client captures what comes back to it, to show
-# where each answer came from.
-ip netns exec l3d-client tcpdump -i l3d-cli-eth -nn --immediate-mode -U \
+# --- The requests.  The client's router l3d-gw captures what comes back
+# from the site, to show where each answer came from.
+ip netns exec l3d-gw tcpdump -i l3d-gw-net -nn --immediate-mode -U \
     -w "$RUN/client.pcap" 'tcp src port 80' 2>"$RUN/tcpdump.log" &
 TCPDUMP=$!
 for try in $(seq 50); do
@@ -329,9 +421,9 @@ done
 sleep 0.5
 kill -INT $TCPDUMP; wait $TCPDUMP 2>/dev/null || true
 
-# The SYN-ACK of each connection, as the client received it: Ethernet
-# source, IP source, client port.
-in_ns l3d-client tcpdump -r "$RUN/client.pcap" -nn -e 2>/dev/null |
+# The SYN-ACK of each connection, as l3d-gw received it: Ethernet source,
+# IP source, client port.
+in_ns l3d-gw tcpdump -r "$RUN/client.pcap" -nn -e 2>/dev/null |
     awk '/Flags \[S\.\]/ {
         for (i = 1; i <= NF; i++) if ($i == ">") { src = $(i - 1); break }
         for (j = i + 1; j <= NF; j++) if ($j == ">") { from = $(j - 1);
@@ -370,18 +462,113 @@ done
 echo "  (each answer comes from the VIP, with the Ethernet address of the"
 echo "   server that answered: straight from the server, not via the LB)"
 
+# --- Large transfers over the narrow link: Path MTU Discovery.
+#
+# port_for VIP I: the next client port (from NEXT_PORT on) whose connection
+# to VIP the load balancer sends to server I, as ofproto/trace shows it, so
+# that each VIP's transfers go to both servers whatever the hash.
+port_for () {
+    local vip=$1 i=$2 port match want rip4 rip6
+    eval rip4=\$RIP4_$i rip6=\$RIP6_$i
+    case $vip in
+        *:*) match="tcp6,ipv6_src=$CLI6,ipv6_dst=$vip" want="ipv6(dst=$rip6" ;;
+        *) match="tcp,nw_src=$CLI4,nw_dst=$vip" want="ipv4(dst=$rip4" ;;
+    esac
+    for port in $(seq $NEXT_PORT $((NEXT_PORT + 63))); do
+        if ovs-appctl ofproto/trace l3d-lb \
+               "in_port=l3d-lb-net,$match,tp_src=$port,tp_dst=80" |
+               grep -qF "$want,"; then
+            NEXT_PORT=$((port + 1))
+            BIG="$BIG $port=$vip"
+            return
+        fi
+    done
+    die "no client port from $NEXT_PORT on reaches srv$i for $vip"
+}
+# big_run SECONDS fetches /big from each PORT=VIP of BIG at once, each with
+# its own client port; big_show then says who served each, and how it went,
+# and sets BIG_OK and BIG_STALLED.  Each server logs the client port of each
+# request, so that a transfer that stalls still has a server.
+$PYTHON -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4096)' \
+    > "$RUN/big.ref"
+big_url () {
+    case $1 in *:*) echo "http://[$1]/big" ;; *) echo "http://$1/big" ;; esac
+}
+big_run () {
+    local item pids= pid
+    for item in $BIG; do
+        ip netns exec l3d-client curl -qsS --noproxy '*' --max-time "$1" \
+            --local-port "${item%%=*}" -o "$RUN/big.${item%%=*}" \
+            -w '%{size_download} %{time_total}\n' "$(big_url "${item#*=}")" \
+            >"$RUN/big.${item%%=*}.out" 2>"$RUN/big.${item%%=*}.err" &
+        pids="$pids $!"
+    done
+    for pid in $pids; do
+        wait "$pid" || true             # big_show says how it went
+    done
+}
+big_show () {
+    local item port who how size secs first i
+    BIG_OK=0 BIG_STALLED=0
+    for item in $BIG; do
+        port=${item%%=*} who=? first=
+        for i in 1 2; do
+            ! grep -qx "$port" "$RUN/httpd$i.log" || who=srv$i
+        done
+        read -r size secs < "$RUN/big.$port.out" || size=0 secs=-
+        [ ! -e "$RUN/big.$port" ] || first=$(head -n 1 "$RUN/big.$port")
+        how=stalled
+        if [ ! -s "$RUN/big.$port.err" ] && [ -e "$RUN/big.$port" ] &&
+           tail -c +$((${#first} + 2)) "$RUN/big.$port" |
+               cmp -s - "$RUN/big.ref"; then
+            how=ok
+        fi
+        printf '  %-32s %-5s %-8s %8s bytes in %ss\n' \
+            "$(big_url "${item#*=}")" "$who" "$how" "$size" "$secs"
+        if [ $how = ok ]; then
+            BIG_OK=$((BIG_OK + 1))
+        else
+            BIG_STALLED=$((BIG_STALLED + 1))
+        fi
+    done
+}
+# The path MTU that server I's stack holds for the client, from VIP.
+path_mtu () {
+    local i=$1 vip=$2 client=$CLI4 mtu
+    case $vip in *:*) client=$CLI6 ;; esac
+    mtu=$(in_ns l3d-srv$i ip route get "$client" from "$vip" |
+              sed -n 's/.* mtu \([0-9]*\).*/\1/p')
+    echo "${mtu:-1500}"
+}
+
+echo "== 1 MiB from each VIP to each server, over the ${WAN_MTU}-byte link" \
+     "(curl) =="
+BIG= NEXT_PORT=41001
+for vip in $VIP4A $VIP4B $VIP6; do
+    port_for $vip 1
+    port_for $vip 2
+done
+big_run 10
+big_show
+FANOUT_OK=$BIG_OK
+[ $BIG_STALLED -eq 0 ] || fail "$BIG_STALLED large transfers failed"
+for i in 1 2; do
+    printf '  l3d-srv%s path MTU to the client: %s (IPv4), %s (IPv6)\n' $i \
+        "$(path_mtu $i $VIP4A)" "$(path_mtu $i $VIP6)"
+done
+
 # --- The counters.  A revalidator round pushes the datapath flows'
 # statistics to OpenFlow.
 ovs-appctl revalidator/wait
 echo "== Load balancer l3d-lb: OpenFlow counters =="
-ofctl15 dump-flows l3d-lb | awk '/priority=(100|90)/ {
+ofctl15 dump-flows l3d-lb | awk '/priority=(110|100|90)/ {
         for (i = 1; i <= NF; i++) {
             if ($i ~ /^n_packets=/) p = $i
             if ($i ~ /^priority=/) m = $i
         }
         sub(/,$/, "", p)
-        printf "  %-7s %-45s %s\n", (m ~ /=100/ ? "request" : "answer"),
-               m, p
+        kind = m ~ /=110/ ? "ICMP" : m ~ /=100/ ? "request" : "answer"
+        printf "  %-7s %-45s %s\n", kind, m, p
     }' | tee "$RUN/lb.counters"
 awk '$1 == "request" && $3 == "n_packets=0" { bad = 1 }
      $1 == "answer" && $3 != "n_packets=0" { bad = 1 }
@@ -389,10 +576,50 @@ awk '$1 == "request" && $3 == "n_packets=0" { bad = 1 }
     fail "the load balancer's counters: requests must pass it, answers not"
 # Buckets are listed in order: the first is srv1's, the second srv2's.
 ofctl15 dump-group-stats l3d-lb | sed -n 's/^ *group_id=\([0-9]*\),.*bucket0:packet_count=\([0-9]*\),.*bucket1:packet_count=\([0-9]*\),.*/\1 \2 \3/p' |
-    sort | while read -r group n1 n2; do
-        printf '  select group %s (IPv%s): %s packets to srv1, %s to srv2\n' \
-            "$group" "$group" "$n1" "$n2"
-    done
+    sort -n > "$RUN/lb.groupstats"
+while read -r group n1 n2; do
+    case $group in
+        4|6) kind=select family=$group ;;
+        *) kind=all family=${group#1} ;;
+    esac
+    printf '  %s group %s (IPv%s): %s packets to srv1, %s to srv2\n' \
+        $kind "$group" "$family" "$n1" "$n2"
+    # Each ICMP message reaches every server: as many copies to each.
+    [ $kind = select ] || { [ "$n1" -gt 0 ] && [ "$n1" = "$n2" ]; } ||
+        fail "all group $group: ICMP messages must reach both servers"
+done < "$RUN/lb.groupstats"
+
+# --- The proof that the fan-out matters: transfers to both servers again,
+# without the ICMP flows (the load balancer then hashes each ICMP message as
+# a packet for its VIP, to one server), after the servers forgot the path
+# MTU they learned.  One VIP per family: a server keeps a path MTU per
+# destination, so a message about another VIP's connection to the same
+# client would teach it too.
+echo "== Without the ICMP fan-out (its flows removed): $VIP4A and $VIP6" \
+     "again =="
+sed 's/,actions=.*//' "$RUN/lb-icmp.flows" | while read -r match; do
+    ofctl15 del-flows --strict l3d-lb "$match"
+done
+for i in 1 2; do
+    in_ns l3d-srv$i ip route flush cache
+    in_ns l3d-srv$i ip -6 route flush cache
+done
+BIG= NEXT_PORT=42001
+for vip in $VIP4A $VIP6; do
+    port_for $vip 1
+    port_for $vip 2
+done
+big_run 2
+big_show | tee "$RUN/nofanout"
+NOFANOUT_STALLED=$(grep -c ' stalled ' "$RUN/nofanout" || true)
+for family in 'IPv4 http://[0-9]' 'IPv6 http://\['; do
+    grep -q "^ *${family#* }.* stalled " "$RUN/nofanout" ||
+        fail "without the ICMP fan-out no ${family% *} transfer stalled:" \
+             "the demo does not show that it depends on the fan-out"
+done
+echo "  ($NOFANOUT_STALLED of 4 stalled: their server never got the ICMP" \
+     "message, which went to the other)"
+ofctl15 add-flows l3d-lb "$RUN/lb-icmp.flows"
 
 for i in 1 2; do
     echo "== l3d-srv$i: ovs-l3dsr status =="
@@ -409,7 +636,8 @@ done
 
 if [ ${#FAILS[@]} -eq 0 ]; then
     echo "demo: PASS ($N requests, each answered by a server straight from" \
-         "the VIP)"
+         "the VIP; $FANOUT_OK transfers of 1 MiB over a $WAN_MTU-byte path;" \
+         "without the ICMP fan-out $NOFANOUT_STALLED of 4 stalled)"
 else
     echo "demo: FAIL ($(printf '%s\n' "${FAILS[@]}" | paste -sd ';' |
                         sed 's/;/; /g'))"

@@ -25,21 +25,18 @@
  * packet's destination, so that the server's TCP/IP stack accepts the packet
  * and answers from the VIP.
  *
- * This module holds everything about the action that does not depend on
- * Open vSwitch's internal tables: its text syntax, its OpenFlow encoding and
- * its effect on a flow.  lib/ofp-actions.c and ofproto/ofproto-dpif-xlate.c
- * only register and call it. */
+ * This module is the OpenFlow action: its text syntax and its OpenFlow
+ * encoding.  lib/ofp-actions.c only registers and calls it.  The other
+ * layers: daddr-on-dscp-xlate.h (translation) and odp-daddr-on-dscp.h (the
+ * datapath action, with its per-packet code). */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include "compiler.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/types.h"
-#include <netinet/in.h>
 
 struct ds;
-struct flow;
-struct flow_wildcards;
 struct ofpact_set_daddr_on_dscp;
 struct ofpbuf;
 
@@ -84,36 +81,14 @@ struct nx_daddr_on_dscp_ipv6 {
 };
 OFP_ASSERT(sizeof(struct nx_daddr_on_dscp_ipv6) == 24);
 
-char *daddr_on_dscp_parse(char *arg, struct ofpact_set_daddr_on_dscp *)
+char *daddr_on_dscp_parse(char *arg, struct ofpbuf *ofpacts)
     OVS_WARN_UNUSED_RESULT;
 void daddr_on_dscp_format(const struct ofpact_set_daddr_on_dscp *,
                           struct ds *);
 
 enum ofperr daddr_on_dscp_decode(const struct nx_action_set_daddr_on_dscp *,
-                                 struct ofpact_set_daddr_on_dscp *);
+                                 struct ofpbuf *ofpacts);
 void daddr_on_dscp_encode(const struct ofpact_set_daddr_on_dscp *,
                           struct ofpbuf *out);
-
-bool daddr_on_dscp_xlate(const struct ofpact_set_daddr_on_dscp *,
-                         struct flow *, struct flow_wildcards *,
-                         struct ds *trace);
-
-/* State of one translation that emitted the datapath action.  Zero-initialize
- * it with the translation context. */
-struct daddr_on_dscp_xlate_state {
-    bool pending;               /* The datapath action was emitted. */
-    bool ipv4;                  /* For an IPv4 flow, otherwise IPv6. */
-    ovs_be32 nw_dst_mask;       /* Destination wildcards before the action. */
-    struct in6_addr ipv6_dst_mask;
-};
-
-bool daddr_on_dscp_xlate_dp_ok(const struct daddr_on_dscp_xlate_state *,
-                               const struct flow *);
-void daddr_on_dscp_xlate_dp(struct daddr_on_dscp_xlate_state *,
-                            const struct ofpact_set_daddr_on_dscp *,
-                            struct flow *, struct flow *base_flow,
-                            struct flow_wildcards *, struct ds *trace);
-void daddr_on_dscp_xlate_finish(struct daddr_on_dscp_xlate_state *,
-                                struct flow_wildcards *);
 
 #endif /* daddr-on-dscp.h */

@@ -26,27 +26,22 @@
  * default.  The hash does not depend on the direction of the packet, so
  * that both directions of a connection get the same mark.
  *
- * This module holds the action's text syntax and OpenFlow encoding, the hash
- * itself, its computation from a packet (what the datapath action does) and
- * from a flow (what translation does when it cannot use the datapath
- * action).  lib/ofp-actions.c and ofproto/ofproto-dpif-xlate.c only register
- * and call it; lib/odp-hmark.c holds the datapath action. */
+ * This module is the OpenFlow action: its text syntax, its OpenFlow encoding
+ * and its checks.  lib/ofp-actions.c only registers and calls it.  The
+ * other layers: hmark-xlate.h (translation, including the mark computed
+ * from a flow) and odp-hmark.h (the datapath action, with the hash and its
+ * computation from a packet). */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include "compiler.h"
-#include "openvswitch/flow.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/types.h"
 
-struct dp_packet;
 struct ds;
-struct flow;
-struct flow_wildcards;
 struct match;
 struct ofpact_hmark;
 struct ofpbuf;
-struct ovs_action_hmark;
 struct vl_mff_map;
 
 /* Which options an action has.  These are not xt_HMARK's XT_HMARK_* bits
@@ -102,44 +97,8 @@ enum ofperr hmark_decode(const struct nx_action_hmark *,
 void hmark_encode(const struct ofpact_hmark *, struct ofpbuf *out);
 enum ofperr hmark_check(const struct ofpact_hmark *, const struct match *);
 
-/* The algorithm.  Its parameters are those of the datapath action, struct
- * ovs_action_hmark (see include/linux/openvswitch.h): masks instead of
- * prefix lengths, as xt_HMARK keeps them. */
-void hmark_to_odp(const struct ofpact_hmark *, struct ovs_action_hmark *);
+/* Returns true if 'a' writes the whole of pkt_mark, which the datapath
+ * action does. */
 bool hmark_dst_is_pkt_mark(const struct ofpact_hmark *);
-bool hmark_packet(const struct ovs_action_hmark *, const struct dp_packet *,
-                  uint32_t *mark);
-
-enum hmark_flow_result {
-    HMARK_UNCHANGED,            /* The mark stays as it is. */
-    HMARK_VALUE,                /* '*mark' holds the result. */
-    HMARK_NEEDS_PACKET,         /* Depends on bytes the flow does not hold. */
-};
-enum hmark_flow_result hmark_flow(const struct ovs_action_hmark *,
-                                  const struct flow *,
-                                  struct flow_wildcards *, uint32_t *mark,
-                                  const char **why);
-
-/* Translation. */
-bool hmark_xlate(const struct ofpact_hmark *, struct flow *,
-                 struct flow_wildcards *, const struct dp_packet *,
-                 const struct flow *packet_flow, struct ds *trace);
-
-/* State of one translation that emitted the datapath action.  Zero-initialize
- * it with the translation context. */
-struct hmark_xlate_state {
-    bool pending;               /* The datapath action was emitted. */
-    bool slow;                  /* Its value needed the packet. */
-    uint32_t pkt_mark_mask;     /* pkt_mark wildcards before the action. */
-    struct flow_wildcards wc;   /* What its value depends on. */
-};
-
-bool hmark_xlate_dp_ok(const struct hmark_xlate_state *,
-                       const struct ofpact_hmark *, const struct flow *);
-void hmark_xlate_dp(struct hmark_xlate_state *, const struct ofpact_hmark *,
-                    struct flow *, struct flow *base_flow,
-                    struct flow_wildcards *, const struct dp_packet *,
-                    const struct flow *packet_flow, struct ds *trace);
-bool hmark_xlate_finish(struct hmark_xlate_state *, struct flow_wildcards *);
 
 #endif /* hmark.h */

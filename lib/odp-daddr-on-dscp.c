@@ -27,7 +27,7 @@
 #include "dpif.h"
 #include "flow.h"
 #include "netlink.h"
-#include "odp-l3dsr-probe.h"
+#include "odp-l3dsr.h"
 #include "odp-util.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
@@ -179,18 +179,21 @@ odp_daddr_on_dscp_parse(const char *s, struct ofpbuf *odp_actions)
         return -EINVAL;
     }
 
-    struct ofpact_set_daddr_on_dscp oa;
     char *arg = xmemdup0(s + strlen(prefix), end - (s + strlen(prefix)));
+    struct ofpbuf ofpacts;
     char *error;
 
-    memset(&oa, 0, sizeof oa);
-    error = daddr_on_dscp_parse(arg, &oa);
+    ofpbuf_init(&ofpacts, 0);
+    error = daddr_on_dscp_parse(arg, &ofpacts);
     free(arg);
+    if (!error) {
+        odp_daddr_on_dscp_put(ofpacts.data, odp_actions);
+    }
+    ofpbuf_uninit(&ofpacts);
     if (error) {
         free(error);
         return -EINVAL;
     }
-    odp_daddr_on_dscp_put(&oa, odp_actions);
     return end + 1 - s;
 }
 
@@ -436,29 +439,6 @@ execute_ipv6(struct dp_packet *packet, const struct daddr_on_dscp_map *map,
     pkt_metadata_init_conn(&packet->md);
 }
 
-/* Returns the L3 protocol of 'packet' as its Ethernet type, or 0 if it is
- * not plain IPv4 or IPv6 (e.g. IP inside MPLS, which the action leaves
- * alone as the rest of Open vSwitch does). */
-static ovs_be16
-packet_l3_type(const struct dp_packet *packet)
-{
-    if (packet->l3_ofs == UINT16_MAX || packet->l2_5_ofs != UINT16_MAX) {
-        return 0;
-    }
-    if (packet->packet_type == htonl(PT_ETH)) {
-        ovs_be16 type;
-
-        if (packet->l3_ofs < ETH_HEADER_LEN) {
-            return 0;
-        }
-        /* The Ethernet type just before the L3 header, after any VLANs. */
-        memcpy(&type, (const char *) dp_packet_l3(packet) - 2, sizeof type);
-        return type;
-    }
-    return pt_ns(packet->packet_type) == OFPHTN_ETHERTYPE
-           ? pt_ns_type_be(packet->packet_type) : 0;
-}
-
 void
 odp_daddr_on_dscp_execute(struct dp_packet_batch *batch,
                           const struct nlattr *a)
@@ -472,7 +452,7 @@ odp_daddr_on_dscp_execute(struct dp_packet_batch *batch,
     }
     table_init(&table, &map);
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        ovs_be16 type = packet_l3_type(packet);
+        ovs_be16 type = odp_l3dsr_l3_type(packet);
 
         if (type == htons(ETH_TYPE_IP)) {
             execute_ipv4(packet, &map, &table);

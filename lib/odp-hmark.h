@@ -23,17 +23,23 @@
  * The attribute holds a struct ovs_action_hmark, the parameters of Linux's
  * xt_HMARK target with the prefixes turned into masks, so that a datapath
  * needs nothing but the kernel's algorithm: it sets the packet's mark to the
- * hash of each packet. */
+ * hash of each packet.  This module holds the attribute's text syntax, the
+ * hash and its computation from a packet, as xt_HMARK reads it. */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "compiler.h"
+#include "openvswitch/types.h"
 
+struct dp_packet;
 struct dp_packet_batch;
 struct dpif;
 struct ds;
+struct in6_addr;
 struct nlattr;
 struct ofpact_hmark;
 struct ofpbuf;
+struct ovs_action_hmark;
 
 void odp_hmark_put(const struct ofpact_hmark *, struct ofpbuf *odp_actions);
 
@@ -44,5 +50,29 @@ int odp_hmark_parse(const char *s, struct ofpbuf *odp_actions)
 void odp_hmark_execute(struct dp_packet_batch *, const struct nlattr *);
 
 bool odp_hmark_probe(struct dpif *);
+
+/* The algorithm.  Its parameters are those of the datapath action, struct
+ * ovs_action_hmark (see include/linux/openvswitch.h): masks instead of
+ * prefix lengths, as xt_HMARK keeps them. */
+void hmark_to_odp(const struct ofpact_hmark *, struct ovs_action_hmark *);
+bool hmark_packet(const struct ovs_action_hmark *, const struct dp_packet *,
+                  uint32_t *mark);
+
+/* The parts of the algorithm that translation's computation from a flow
+ * (hmark-xlate.c) shares. */
+struct hmark_tuple {
+    ovs_be32 src;               /* Masked (IPv6: the masked words XORed). */
+    ovs_be32 dst;
+    uint32_t ports;             /* Ordered, see hmark_ports(). */
+    uint8_t proto;
+};
+uint32_t hmark_hash(const struct hmark_tuple *,
+                    const struct ovs_action_hmark *);
+uint32_t hmark_ports(ovs_be32 raw, const struct ovs_action_hmark *);
+ovs_be32 hmark_mask_ipv4(const struct in6_addr *mask);
+ovs_be32 hmark_mask_ipv6(const void *addr, const struct in6_addr *mask);
+int hmark_proto_ports_offset(uint8_t proto);
+bool hmark_is_icmp_error(unsigned int type);
+bool hmark_is_icmpv6_error(unsigned int type);
 
 #endif /* odp-hmark.h */

@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "csum.h"
 #include "daddr-on-dscp.h"
@@ -50,6 +49,7 @@
 #include "openvswitch/ofpbuf.h"
 #include "ovstest.h"
 #include "packets.h"
+#include "timeval.h"
 #include "util.h"
 
 #define BATCH 32
@@ -60,15 +60,6 @@ struct variant {
     const char *name;
     struct ofpbuf actions[2];
 };
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * UINT64_C(1000000000) + ts.tv_nsec;
-}
 
 /* Fills 'batch' with BATCH TCP packets for 'family' (4 or 6) to a real
  * server's address, DSCPs 1 to 8 in turn. */
@@ -134,7 +125,7 @@ measure(struct variant *v, int family, int n_rounds)
 
     make_batch(&batch, family);
     for (int rep = 0; rep < REPETITIONS; rep++) {
-        uint64_t start = now_ns();
+        long long int start = time_usec();
 
         for (int round = 0; round < n_rounds; round++) {
             const struct ofpbuf *actions = &v->actions[round & 1];
@@ -147,7 +138,7 @@ measure(struct variant *v, int family, int n_rounds)
                                 actions->size, NULL);
         }
 
-        double ns = (double) (now_ns() - start) / (n_rounds * BATCH);
+        double ns = (time_usec() - start) * 1e3 / (n_rounds * BATCH);
         best = MIN(best, ns);
     }
     dp_packet_delete_batch(&batch, true);

@@ -1,23 +1,28 @@
 #!/bin/bash
 # Runs the kernel datapath tier ("make check-kernel"): Open vSwitch's kernel
 # system testsuite (tests/system-kmod-testsuite, as its check-kernel target
-# runs it) inside a qemu VM that boots Debian's kernel, twice:
+# runs it) inside qemu VMs that boot Debian's kernel, with two modules:
 #
 #   patched  with the openvswitch.ko built from datapath/: ovs-l3dsr's system
-#            tests (system-l3dsr.at, system-l3dsr-kmod.at), the hmark tests
-#            against the kernel's xt_HMARK and the seed use case
-#            (system-l3dsr-hmark.at) and a handful of stock Open vSwitch
+#            tests (system-daddr-on-dscp.at, system-l3dsr-kmod.at, and the
+#            hypervisor mode's system-ovs-l3dsr-hypervisor.at), the
+#            hmark tests against the kernel's xt_HMARK and the seed use case
+#            (system-hmark.at) and a handful of stock Open vSwitch
 #            kernel tests (STOCK_TESTS below) that show the basics still work;
 #   stock    with Debian's own openvswitch.ko: ovs-l3dsr's system tests, which
 #            then must pass through the standard set actions.
+#
+# The patched module's tests run in two VMs ("patched" and "patched-hmark",
+# the latter with the hmark tests), so that two VMs always run side by
+# side (see run_slot below).
 #
 # Usage: run-kernel-tests.sh OVS_DIR DATAPATH_DIR
 #
 # TESTSUITEFLAGS from the environment are added to both runs' selection
 # (autotest runs the union), e.g. TESTSUITEFLAGS=-v.  L3DSR_KERNEL_RUNS
 # ("patched stock" by default) picks the runs.  Logs:
-# OVS_DIR/tests/system-kmod-testsuite-{patched,stock}.{log,dir}, and of a
-# failed first try (see below) ...-{patched,stock}-first-try.{log,dir}.
+# OVS_DIR/tests/system-kmod-testsuite-{patched,patched-hmark,stock}.{log,dir},
+# and of a failed first try (see below) ...-first-try.{log,dir}.
 #
 #   run-kernel-tests.sh --in-vm OVS_DIR NAME FLAGS...
 #
@@ -129,8 +134,8 @@ select_tests () {
         }'
 }
 
-l3dsr_files="system-l3dsr.at system-l3dsr-kmod.at"
-patched=$(select_tests "$l3dsr_files system-l3dsr-hmark.at" "$STOCK_TESTS")
+l3dsr_files="system-daddr-on-dscp.at system-l3dsr-kmod.at"
+hypervisor_files="system-ovs-l3dsr-hypervisor.at"
 stock=$(select_tests "$l3dsr_files" "")
 n_stock_titles=$(echo "$STOCK_TESTS" | grep -c .)
 n_found=$(select_tests "" "$STOCK_TESTS" | wc -w)
@@ -143,13 +148,66 @@ fi
 # run with PYTHONDONTWRITEBYTECODE and TCG makes every compile slow.
 /usr/bin/python3 -m compileall -q "$ovsdir/python" "$ovsdir/tests" > /dev/null || true
 
-# The two runs are independent VMs: they run side by side, each with its
-# output prefixed with its name.
+# Each run is one VM.  The patched module's tests are split into two runs of
+# about the same length, so that two VMs, one per CPU, run side by side for
+# the whole tier: "patched" (the action and kmod tests, and the stock Open
+# vSwitch tests with our module) in the first slot, "patched-hmark" (the
+# hmark comparisons with xt_HMARK, the longest tests) then "stock" in the
+# second.  Each run's output is prefixed with its name.
+jobs=
+for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
+    case $run in
+        patched) jobs="$jobs patched patched-hmark" ;;
+        stock) jobs="$jobs stock" ;;
+        *) echo "run-kernel-tests: unknown run $run" >&2; exit 1 ;;
+    esac
+done
+# Prints the tests of job $1, then the module options of its VM.
+job_tests () {
+    case $1 in
+        patched) select_tests "$l3dsr_files $hypervisor_files" "$STOCK_TESTS" ;;
+        patched-hmark) select_tests "system-hmark.at" "" ;;
+        stock) echo "$stock" ;;
+    esac
+}
+job_module () {
+    case $1 in
+        patched*) echo "--module $dpdir/openvswitch.ko" ;;
+        stock) echo --stock ;;
+    esac
+}
+
+# Runs jobs $@ one after the other, each in its VM.  TERM stops the VM
+# that runs (its harness stops qemu on TERM).
+run_slot () {
+    local job vm=
+    trap 'if [ -n "$vm" ]; then kill "$vm" 2>/dev/null; fi; exit 143' TERM
+    for job; do
+        local numbers kmod=${job%%-*} log=$ovsdir/tests/system-kmod-testsuite-$job.out
+        numbers=$(job_tests "$job")
+        echo "run-kernel-tests: $job: $(echo $numbers | wc -w) tests"
+        : > "$log"
+        # shellcheck disable=SC2046
+        (cd "$ovsdir" && exec "$srcdir/tests/kernel-vm.sh" $(job_module "$job") \
+             --share "$ovsdir" --timeout 1800 -- \
+             env L3DSR_KMOD=$kmod L3DSR_HMARK_CACHE="$ovsdir/tests/hmark-cache" bash "$here/run-kernel-tests.sh" --in-vm \
+             "$ovsdir" "$job" $numbers ${TESTSUITEFLAGS:-}) > "$log" 2>&1 &
+        vm=$!
+        # Ends by itself when the VM's harness does.
+        tail -n +1 --pid="$vm" -f "$log" | sed -u "s/^/[$job] /" &
+        local rc=0
+        wait "$vm" || rc=$?
+        vm=
+        echo "$rc" > "$log.rc"
+        wait
+    done
+}
+
 start=$(date +%s)
-pids= tails=
-# Stopping this script stops the VMs (their harness stops qemu on TERM).
-# The trap keeps the script's exit status: a bare "kill" with no VM left
-# would otherwise make every run fail with kill's usage status.
+pids=
+# Stopping this script stops the slots, and they their VMs.  The trap
+# keeps the script's exit status: a bare "kill" with no slot left would
+# otherwise make every run fail with kill's usage status.
 stop_vms () {
     local rc=$?
     if [ -n "$pids" ]; then
@@ -159,36 +217,21 @@ stop_vms () {
 }
 trap stop_vms EXIT
 trap 'exit 130' INT TERM HUP
-for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
-    case $run in
-        patched) numbers=$patched module="--module $dpdir/openvswitch.ko" ;;
-        stock) numbers=$stock module=--stock ;;
-        *) echo "run-kernel-tests: unknown run $run" >&2; exit 1 ;;
-    esac
-    echo "run-kernel-tests: $run module: $(echo $numbers | wc -w) tests"
-    log=$ovsdir/tests/system-kmod-testsuite-$run.out
-    : > "$log"
-    (cd "$ovsdir" && exec "$srcdir/tests/kernel-vm.sh" $module \
-         --share "$ovsdir" --timeout 1800 -- \
-         env L3DSR_KMOD=$run L3DSR_HMARK_CACHE="$ovsdir/tests/hmark-cache" bash "$here/run-kernel-tests.sh" --in-vm \
-         "$ovsdir" "$run" $numbers ${TESTSUITEFLAGS:-}) > "$log" 2>&1 &
-    pids="$pids $!"
-    eval "pid_$run=\$!"
-    # Ends by itself when the VM's harness does.
-    tail -n +1 --pid="$!" -f "$log" | sed -u "s/^/[$run] /" &
-    tails="$tails $!"
-done
-for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
-    rc=0
-    eval "wait \$pid_$run" || rc=$?
-    echo "$rc" > "$ovsdir/tests/system-kmod-testsuite-$run.out.rc"
-done
 # shellcheck disable=SC2086
-wait $tails
-pids= tails=
+set -- $jobs
+run_slot "$1" &
+pids=$!
+if [ $# -gt 1 ]; then
+    shift
+    run_slot "$@" &
+    pids="$pids $!"
+fi
+# shellcheck disable=SC2086
+wait $pids || :
+pids=
 
 total_pass=0 total_fail=0 total_skip=0
-for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
+for run in $jobs; do
     log=$ovsdir/tests/system-kmod-testsuite-$run.out
     run_rc=$(cat "$log.rc" 2>/dev/null || echo 125)
     rm -f "$log.rc"

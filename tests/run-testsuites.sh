@@ -19,13 +19,18 @@ set -eu
 ovsdir=$1 tier=$2
 here=$(cd "$(dirname "$0")" && pwd)
 
+# Prints the names of the test files that make variable $1 of
+# tests/l3dsr.mk, the one list of ovs-l3dsr's test files, holds.
+l3dsr_at () {
+    sed -n "/^$1 =/,/^\$/s|^[[:space:]]*tests/\([^ ]*\.at\).*|\1|p" \
+        "$here/l3dsr.mk"
+}
+
 case $tier in
     unit)
         suite=tests/testsuite
         target=check
-        files="l3dsr-daddr-on-dscp.at l3dsr-packets.at l3dsr-datapath.at
-               l3dsr-ctl.at l3dsr-hmark.at l3dsr-wire-format.at
-               l3dsr-python.at l3dsr-numbers.at
+        files="$(l3dsr_at L3DSR_UNIT_AT)
                ofp-actions.at ofp-print.at ovs-ofctl.at odp.at
                ofproto-dpif.at dpif-netdev.at pytest.at"
         ;;
@@ -36,8 +41,9 @@ case $tier in
         fi
         suite=tests/system-userspace-testsuite
         target=check-system-userspace
-        files="system-l3dsr.at system-l3dsr-ctl.at system-l3dsr-hmark.at
-               system-l3dsr-controller.at system-ovs-l3dsr-watch.at"
+        # The kernel datapath's own tests belong to the kernel tier
+        # (tests/run-kernel-tests.sh).
+        files=$(l3dsr_at L3DSR_SYSTEM_AT | grep -v '^system-l3dsr-kmod\.at$')
         ;;
     *)
         echo "run-testsuites: unknown tier $tier" >&2

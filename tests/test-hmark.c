@@ -34,11 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dp-packet.h"
 #include "flow.h"
 #include "hmark.h"
+#include "hmark-xlate.h"
 #include "netlink.h"
 #include "odp-execute.h"
 #include "odp-hmark.h"
@@ -48,6 +48,7 @@
 #include "openvswitch/ofpbuf.h"
 #include "ovstest.h"
 #include "packets.h"
+#include "timeval.h"
 #include "util.h"
 
 /* Parses 'options' as the inside of "hmark(...)", or exits. */
@@ -112,15 +113,6 @@ cmd_mark(const char *options)
     ofpbuf_uninit(&ofpacts);
 }
 
-static double
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 /* Executes 'actions' 'n' times on 'batch' and returns the time per
  * packet, in ns.  With 'reset_rss', the packets' RSS hashes are
  * invalidated before each execution, as for packets whose NIC computed
@@ -130,13 +122,13 @@ time_actions(struct dp_packet_batch *batch, const struct ofpbuf *actions,
              int n, bool reset_rss)
 {
     struct dp_packet *packet;
-    double start;
+    long long int start;
 
     /* Warm up. */
     odp_execute_actions(NULL, batch, false, actions->data, actions->size,
                         NULL);
 
-    start = now_ns();
+    start = time_usec();
     for (int i = 0; i < n; i++) {
         if (reset_rss) {
             DP_PACKET_BATCH_FOR_EACH (j, packet, batch) {
@@ -146,7 +138,8 @@ time_actions(struct dp_packet_batch *batch, const struct ofpbuf *actions,
         odp_execute_actions(NULL, batch, false, actions->data, actions->size,
                             NULL);
     }
-    return (now_ns() - start) / ((double) n * dp_packet_batch_size(batch));
+    return ((time_usec() - start) * 1e3
+            / ((double) n * dp_packet_batch_size(batch)));
 }
 
 static void

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "openvswitch/dynamic-string.h"
+#include "packets.h"
 #include "util.h"
 
 /* Reads one line of 'stream', at most L3DSR_CONF_MAX_LINE bytes, into
@@ -271,4 +272,106 @@ l3dsr_conf_read_dir(struct l3dsr_conf *conf, const char *dir_name)
         }
     }
     svec_destroy(&w.files);
+}
+
+/* Reads the servers directory 'servers_dir' if nonnull (--servers),
+ * otherwise file 'file_name' if nonnull (-f), otherwise directory
+ * 'dir_name' (-d). */
+void
+l3dsr_conf_read(struct l3dsr_conf *conf, const char *file_name,
+                const char *dir_name, const char *servers_dir)
+{
+    if (servers_dir) {
+        l3dsr_conf_read_servers(conf, servers_dir);
+    } else if (file_name) {
+        l3dsr_conf_read_file(conf, file_name);
+    } else {
+        l3dsr_conf_read_dir(conf, dir_name);
+    }
+}
+
+/* Parses 'stem', the name of a server's file without ".conf", as the
+ * server's real address into '*rip' (IPv4 as IPv4-mapped).  Returns true if
+ * successful. */
+static bool
+parse_server_name(const char *stem, struct in6_addr *rip)
+{
+    ovs_be32 ip;
+
+    if (ip_parse(stem, &ip)) {
+        in6_addr_set_mapped_ipv4(rip, ip);
+        return ip && !ip_is_multicast(ip);
+    }
+    return (ipv6_parse(stem, rip)
+            && !IN6_IS_ADDR_UNSPECIFIED(rip)
+            && !IN6_IS_ADDR_V4MAPPED(rip)
+            && !IN6_IS_ADDR_MULTICAST(rip));
+}
+
+/* Reads the servers directory 'dir_name' into 'conf': each "RIP.conf" file
+ * in it (not in its subdirectories) holds the entries of the server whose
+ * real address is RIP, in byte order of the names.  Other names are left
+ * alone, so that a README may sit there. */
+void
+l3dsr_conf_read_servers(struct l3dsr_conf *conf, const char *dir_name)
+{
+    DIR *dir = opendir(dir_name);
+    if (!dir) {
+        unreadable(conf, xasprintf("%s: cannot read the servers directory "
+                                   "(%s)", dir_name, ovs_strerror(errno)));
+        return;
+    }
+
+    const char *sep = dir_name[strlen(dir_name) - 1] == '/' ? "" : "/";
+    struct svec files = SVEC_EMPTY_INITIALIZER;
+    int budget = L3DSR_CONF_MAX_ENTRIES;
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL) {
+        size_t len = strlen(de->d_name);
+
+        if (--budget < 0) {
+            break;
+        } else if (len > 5 && !strcmp(de->d_name + len - 5, ".conf")) {
+            svec_add_nocopy(&files, xasprintf("%s%s%s", dir_name, sep,
+                                              de->d_name));
+        }
+    }
+    closedir(dir);
+    if (budget < 0) {
+        unreadable(conf, xasprintf("%s: more than %d names in the servers "
+                                   "directory; configuration not read",
+                                   dir_name, L3DSR_CONF_MAX_ENTRIES));
+        svec_destroy(&files);
+        return;
+    }
+
+    svec_sort(&files);
+    const char *file_name;
+    size_t i;
+    SVEC_FOR_EACH (i, file_name, &files) {
+        const char *base = file_name + strlen(dir_name) + strlen(sep);
+        char *stem = xmemdup0(base, strlen(base) - 5);
+        struct stat st;
+
+        if (too_many_errors(conf)) {
+            free(stem);
+            break;
+        } else if (stat(file_name, &st)) {
+            unreadable(conf, xasprintf("%s: cannot read (%s)", file_name,
+                                       ovs_strerror(errno)));
+        } else if (!S_ISREG(st.st_mode)) {
+            /* Not a file: left alone, as other names are. */
+        } else if (!parse_server_name(stem, &conf->server)) {
+            svec_add_nocopy(&conf->diags, xasprintf(
+                "%s: \"%s\" is not a server's address: a server's file "
+                "is named after its real address (RIP), as 10.0.0.5.conf "
+                "or fc00::5.conf", file_name, stem));
+            conf->n_invalid++;
+        } else {
+            l3dsr_conf_read_file(conf, file_name);
+        }
+        free(stem);
+    }
+    memset(&conf->server, 0, sizeof conf->server);
+    svec_destroy(&files);
 }

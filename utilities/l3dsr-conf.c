@@ -70,11 +70,14 @@ l3dsr_conf_is_valid(const struct l3dsr_conf *conf)
     return !l3dsr_conf_n_errors(conf);
 }
 
+/* Returns true if 'conf' has an IPv4 VIP of this host (which needs the ARP
+ * sysctls). */
 bool
-l3dsr_conf_has_ipv4(const struct l3dsr_conf *conf)
+l3dsr_conf_has_host_ipv4(const struct l3dsr_conf *conf)
 {
     for (size_t i = 0; i < conf->n_vips; i++) {
-        if (l3dsr_vip_is_ipv4(&conf->vips[i])) {
+        if (l3dsr_vip_is_ipv4(&conf->vips[i])
+            && !l3dsr_vip_on_server(&conf->vips[i])) {
             return true;
         }
     }
@@ -92,12 +95,15 @@ l3dsr_conf_has_l3(const struct l3dsr_conf *conf)
     return false;
 }
 
+/* Returns true if 'addr' is a VIP of this host in 'conf' (which goes on
+ * "lo"). */
 bool
-l3dsr_conf_has_addr(const struct l3dsr_conf *conf,
-                    const struct in6_addr *addr)
+l3dsr_conf_has_host_addr(const struct l3dsr_conf *conf,
+                         const struct in6_addr *addr)
 {
     for (size_t i = 0; i < conf->n_vips; i++) {
-        if (ipv6_addr_equals(&conf->vips[i].addr, addr)) {
+        if (ipv6_addr_equals(&conf->vips[i].addr, addr)
+            && !l3dsr_vip_on_server(&conf->vips[i])) {
             return true;
         }
     }
@@ -352,7 +358,8 @@ diag(struct l3dsr_conf *conf, const char *file_name, int line_number,
 
 /* Checks the new entry 'vip' against those already read: an identical entry
  * is ignored, a DSCP that already stands for another VIP of the same family
- * is a conflict.  Returns true if 'vip' should be added. */
+ * and the same server (or this host) is a conflict.  Returns true if 'vip'
+ * should be added. */
 static bool
 check_vip(struct l3dsr_conf *conf, const struct l3dsr_vip *vip)
 {
@@ -360,7 +367,8 @@ check_vip(struct l3dsr_conf *conf, const struct l3dsr_vip *vip)
         const struct l3dsr_vip *old = &conf->vips[i];
 
         if (old->dscp == vip->dscp
-            && ipv6_addr_equals(&old->addr, &vip->addr)) {
+            && ipv6_addr_equals(&old->addr, &vip->addr)
+            && ipv6_addr_equals(&old->server, &vip->server)) {
             diag(conf, vip->file, vip->line,
                  "\"%s\": same entry as %s:%d; entry ignored",
                  vip->text, old->file, old->line);
@@ -376,7 +384,8 @@ check_vip(struct l3dsr_conf *conf, const struct l3dsr_vip *vip)
         const struct l3dsr_vip *old = &conf->vips[i];
 
         if (old->dscp == vip->dscp
-            && l3dsr_vip_is_ipv4(old) == l3dsr_vip_is_ipv4(vip)) {
+            && l3dsr_vip_is_ipv4(old) == l3dsr_vip_is_ipv4(vip)
+            && ipv6_addr_equals(&old->server, &vip->server)) {
             diag(conf, vip->file, vip->line,
                  "\"%s\": DSCP %d already stands for another %s VIP: "
                  "\"%s\" at %s:%d",
@@ -388,6 +397,26 @@ check_vip(struct l3dsr_conf *conf, const struct l3dsr_vip *vip)
         }
     }
     return true;
+}
+
+/* Returns a malloc()'d problem if 'vip', an entry of a server's file, cannot
+ * be served from the bridge, otherwise NULL. */
+static char *
+check_server_vip(const struct l3dsr_vip *vip)
+{
+    bool ipv4 = l3dsr_vip_is_ipv4(vip);
+
+    if (!l3dsr_vip_on_server(vip)) {
+        return NULL;
+    } else if (!l3dsr_vip_is_l3(vip)) {
+        return xstrdup("a VIP without DSCP (L2DSR) needs no flow: it "
+                       "belongs in the server's own dsr.conf");
+    } else if (ipv4 != IN6_IS_ADDR_V4MAPPED(&vip->server)) {
+        return xasprintf("an %s VIP for a server with an %s address: "
+                         "set_daddr_on_dscp keeps the address family",
+                         ipv4 ? "IPv4" : "IPv6", ipv4 ? "IPv6" : "IPv4");
+    }
+    return NULL;
 }
 
 /* Reports line 'line_number' of 'file_name' as invalid because of
@@ -448,6 +477,10 @@ l3dsr_conf_parse_line(struct l3dsr_conf *conf, const char *file_name,
     problem = parse_vip(vip_s, &vip.addr);
     if (!problem && dscp_s) {
         problem = parse_dscp(dscp_s, &vip.dscp);
+    }
+    if (!problem) {
+        vip.server = conf->server;
+        problem = check_server_vip(&vip);
     }
     if (problem) {
         goto error;

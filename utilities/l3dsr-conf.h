@@ -37,7 +37,16 @@
  * Reading is bounded, so that a wrong file (/dev/zero, a log) fails fast:
  * a line may have at most L3DSR_CONF_MAX_LINE bytes, a file at most
  * L3DSR_CONF_MAX_FILE, and a directory tree at most L3DSR_CONF_MAX_ENTRIES
- * entries.  Reading stops at L3DSR_CONF_MAX_ERRORS errors. */
+ * entries.  Reading stops at L3DSR_CONF_MAX_ERRORS errors.
+ *
+ * On a hypervisor, the real servers are virtual machines or containers
+ * behind the host's bridge, and each has VIPs of its own: a servers
+ * directory (--servers) holds one file per server, named by its real
+ * address (RIP), e.g. "10.0.0.5.conf", with the L3DSR entries of that
+ * server, in the same format.  A DSCP then stands for one VIP per server:
+ * two servers may use one DSCP for different VIPs, since the load balancer
+ * sends each packet to one RIP.  Such entries give flows only: their VIPs
+ * and ARP sysctls belong to the server itself. */
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -59,6 +68,9 @@ struct l3dsr_vip {
     char *name;                 /* Host name written for VIP, or NULL. */
     struct in6_addr addr;       /* VIP; IPv4 as an IPv4-mapped address. */
     int dscp;                   /* 0...63 for L3DSR, -1 for L2DSR. */
+    struct in6_addr server;     /* RIP of the server behind the bridge that
+                                 * holds the VIP, or all-zeros for a VIP of
+                                 * this host; IPv4 as IPv4-mapped. */
 };
 
 struct l3dsr_conf {
@@ -73,6 +85,8 @@ struct l3dsr_conf {
                                  * or that exceed a bound. */
     bool no_dir;                /* -d names no directory: dsrctl's "is
                                  * dsrtools installed?" case, no entries. */
+    struct in6_addr server;     /* The server whose file is being read, or
+                                 * all-zeros. */
 };
 
 void l3dsr_conf_init(struct l3dsr_conf *);
@@ -80,15 +94,19 @@ void l3dsr_conf_destroy(struct l3dsr_conf *);
 
 void l3dsr_conf_read_file(struct l3dsr_conf *, const char *file_name);
 void l3dsr_conf_read_dir(struct l3dsr_conf *, const char *dir_name);
+void l3dsr_conf_read(struct l3dsr_conf *, const char *file_name,
+                     const char *dir_name, const char *servers_dir);
+void l3dsr_conf_read_servers(struct l3dsr_conf *, const char *dir_name);
 void l3dsr_conf_parse_line(struct l3dsr_conf *, const char *file_name,
                            int line_number, const char *line);
 void l3dsr_conf_invalid_line(struct l3dsr_conf *, const char *file_name,
                              int line_number, const char *problem);
 
 bool l3dsr_conf_is_valid(const struct l3dsr_conf *);
-bool l3dsr_conf_has_ipv4(const struct l3dsr_conf *);
+bool l3dsr_conf_has_host_ipv4(const struct l3dsr_conf *);
 bool l3dsr_conf_has_l3(const struct l3dsr_conf *);
-bool l3dsr_conf_has_addr(const struct l3dsr_conf *, const struct in6_addr *);
+bool l3dsr_conf_has_host_addr(const struct l3dsr_conf *,
+                              const struct in6_addr *);
 
 size_t l3dsr_conf_n_errors(const struct l3dsr_conf *);
 
@@ -99,6 +117,14 @@ static inline bool
 l3dsr_vip_is_ipv4(const struct l3dsr_vip *vip)
 {
     return IN6_IS_ADDR_V4MAPPED(&vip->addr);
+}
+
+/* Returns true if 'vip' is a VIP of a server behind the bridge, false if it
+ * is one of this host. */
+static inline bool
+l3dsr_vip_on_server(const struct l3dsr_vip *vip)
+{
+    return !IN6_IS_ADDR_UNSPECIFIED(&vip->server);
 }
 
 static inline bool

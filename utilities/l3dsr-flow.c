@@ -18,29 +18,47 @@
 
 #include "l3dsr-flow.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "byte-order.h"
-#include "dirs.h"
+#include "daddr-on-dscp.h"
+#include "flow.h"
+#include "l3dsr-bridge.h"
+#include "l3dsr-conf.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
-#include "openvswitch/ofp-errors.h"
-#include "openvswitch/ofp-flow.h"
-#include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofpbuf.h"
-#include "openvswitch/vconn.h"
-#include "socket-util.h"
+#include "packets.h"
 #include "util.h"
 
-/* How long to wait for a bridge to accept the connection, in ms. */
-#define CONNECT_TIMEOUT 10000
+/* The cookie of the flows of this run's configuration. */
+static uint64_t owner_cookie = L3DSR_COOKIE;
 
+/* Makes the flows with 'cookie' those that this run owns. */
+void
+l3dsr_flow_set_owner(uint64_t cookie)
+{
+    owner_cookie = cookie;
+}
+
+uint64_t
+l3dsr_flow_get_owner(void)
+{
+    return owner_cookie;
+}
+
+/* Returns true if 'flow' belongs to the configuration of this run. */
 bool
 l3dsr_flow_is_owned(const struct l3dsr_flow *flow)
 {
-    return ntohll(flow->cookie) == L3DSR_COOKIE;
+    return ntohll(flow->cookie) == owner_cookie;
+}
+
+/* Returns true if 'flow' belongs to ovs-l3dsr, for any configuration. */
+bool
+l3dsr_flow_is_l3dsr(const struct l3dsr_flow *flow)
+{
+    return (ntohll(flow->cookie) & L3DSR_COOKIE_MASK) == L3DSR_COOKIE;
 }
 
 struct l3dsr_flow *
@@ -104,305 +122,247 @@ l3dsr_flow_get_map(const struct l3dsr_flow *flow)
     return NULL;
 }
 
-/* Returns a malloc()'d message for OpenFlow error 'reply' from 'br'. */
-static char *
-reply_error(const struct l3dsr_bridge *br, const struct ofpbuf *reply)
+/* Returns a new flow of ovs-l3dsr in table 0 at 'priority' that matches
+ * the EtherType of family 'ipv4', unless it is OFPP_NONE 'in_port', and
+ * unless it is all-zeros 'server' as the destination, with the actions in
+ * 'ofpacts' (which it steals). */
+static struct l3dsr_flow *
+new_flow(bool ipv4, ofp_port_t in_port, const struct in6_addr *server,
+         int priority, struct ofpbuf *ofpacts)
 {
-    enum ofperr error = ofperr_decode_msg(reply->data, NULL);
-    return xasprintf("%s: the switch refused (%s)", br->name,
-                     error ? ofperr_to_string(error) : "unexpected reply");
-}
+    struct l3dsr_flow *flow = xzalloc(sizeof *flow);
 
-/* Makes 'br' use a flow format that can match on cookies: OpenFlow 1.0
- * needs Nicira extended match for that. */
-static char *
-set_protocol(struct l3dsr_bridge *br)
-{
-    enum ofputil_protocol want = (br->protocol == OFPUTIL_P_OF10_STD
-                                  ? OFPUTIL_P_OF10_NXM : br->protocol);
-
-    for (;;) {
-        struct ofpbuf *request, *reply;
-        enum ofputil_protocol next;
-        int error;
-
-        request = ofputil_encode_set_protocol(br->protocol, want, &next);
-        if (!request) {
-            return NULL;
-        }
-        error = vconn_transact_noreply(br->vconn, request, &reply);
-        if (error) {
-            return xasprintf("%s: OpenFlow error (%s)", br->name,
-                             ovs_strerror(error));
-        } else if (reply) {
-            char *msg = reply_error(br, reply);
-            ofpbuf_delete(reply);
-            return msg;
-        }
-        br->protocol = next;
+    flow->priority = priority;
+    flow->cookie = htonll(l3dsr_flow_get_owner());
+    match_init_catchall(&flow->match);
+    match_set_dl_type(&flow->match, htons(ipv4 ? ETH_TYPE_IP : ETH_TYPE_IPV6));
+    if (in_port != OFPP_NONE) {
+        match_set_in_port(&flow->match, in_port);
     }
-}
-
-/* Reads the bridge's port names and numbers into 'br->port_map', so that
- * flows can name ports as ovs-ofctl does. */
-static char *
-read_ports(struct l3dsr_bridge *br)
-{
-    enum ofp_version version = vconn_get_version(br->vconn);
-    struct ovs_list requests, replies;
-    struct ofpbuf *reply;
-    char *msg = NULL;
-    int error;
-
-    ovs_list_init(&requests);
-    ovs_list_push_back(&requests,
-                       &ofputil_encode_port_desc_stats_request(
-                           version, OFPP_ANY)->list_node);
-    error = vconn_transact_multipart(br->vconn, &requests, &replies);
-    if (error) {
-        return xasprintf("%s: cannot read the ports (%s)", br->name,
-                         ovs_strerror(error));
-    }
-
-    LIST_FOR_EACH (reply, list_node, &replies) {
-        struct ofputil_phy_port pp;
-        enum ofptype type;
-
-        if (ofptype_pull(&type, reply)
-            || type != OFPTYPE_PORT_DESC_STATS_REPLY) {
-            msg = xasprintf("%s: bad reply to a port description request",
-                            br->name);
-            break;
-        }
-        while (!ofputil_pull_phy_port(version, reply, &pp)) {
-            ofputil_port_map_put(&br->port_map, pp.port_no, pp.name);
-        }
-    }
-    ofpbuf_list_delete(&replies);
-    return msg;
-}
-
-/* Connects to bridge 'name': either a bridge name, whose management socket
- * is in the Open vSwitch run directory, or an OpenFlow connection method
- * such as "unix:FILE" or "tcp:IP:PORT", as for ovs-ofctl.  Returns NULL and
- * stores the connection in '*brp' if successful, otherwise a malloc()'d
- * error message. */
-char *
-l3dsr_bridge_open(const char *name, struct l3dsr_bridge **brp)
-{
-    struct l3dsr_bridge *br = xzalloc(sizeof *br);
-    char *target;
-    char *msg;
-    int error;
-
-    *brp = NULL;
-    br->name = xstrdup(name);
-    ofputil_port_map_init(&br->port_map);
-    target = (strchr(name, ':')
-              ? xstrdup(name)
-              : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name));
-    error = vconn_open_block(target, OFPUTIL_DEFAULT_VERSIONS, DSCP_DEFAULT,
-                             CONNECT_TIMEOUT, &br->vconn);
-    if (error) {
-        msg = xasprintf("%s: cannot connect to %s (%s)%s", name, target,
-                        ovs_strerror(error),
-                        error == ENOENT || error == ECONNREFUSED
-                        ? ": is ovs-vswitchd running, and is there such a "
-                          "bridge?" : "");
-        free(target);
-        l3dsr_bridge_close(br);
-        return msg;
-    }
-    free(target);
-
-    br->protocol = ofputil_protocol_from_ofp_version(
-        vconn_get_version(br->vconn));
-    msg = set_protocol(br);
-    if (!msg) {
-        msg = read_ports(br);
-    }
-    if (msg) {
-        l3dsr_bridge_close(br);
-        return msg;
-    }
-    *brp = br;
-    return NULL;
-}
-
-void
-l3dsr_bridge_close(struct l3dsr_bridge *br)
-{
-    if (br) {
-        vconn_close(br->vconn);
-        ofputil_port_map_destroy(&br->port_map);
-        l3dsr_flows_destroy(br->flows, br->n_flows);
-        free(br->name);
-        free(br);
-    }
-}
-
-/* Orders flows by table, by descending priority, then by match, so that
- * ovs-l3dsr lists and changes them in an order that does not depend on the
- * switch. */
-static int
-compare_flows(const void *a_, const void *b_)
-{
-    const struct l3dsr_flow *a = *(struct l3dsr_flow *const *) a_;
-    const struct l3dsr_flow *b = *(struct l3dsr_flow *const *) b_;
-
-    if (a->table_id != b->table_id) {
-        return a->table_id < b->table_id ? -1 : 1;
-    } else if (a->priority != b->priority) {
-        return a->priority > b->priority ? -1 : 1;
-    }
-
-    char *sa = match_to_string(&a->match, NULL, OFP_DEFAULT_PRIORITY);
-    char *sb = match_to_string(&b->match, NULL, OFP_DEFAULT_PRIORITY);
-    int cmp = strcmp(sa, sb);
-    free(sa);
-    free(sb);
-    return cmp;
-}
-
-/* Reads every flow of 'br', in every table, into 'br->flows'.  Returns NULL
- * if successful, otherwise a malloc()'d error message. */
-char *
-l3dsr_bridge_dump(struct l3dsr_bridge *br)
-{
-    struct ofputil_flow_stats_request fsr = {
-        .aggregate = false,
-        .out_port = OFPP_ANY,
-        .out_group = OFPG_ANY,
-        .table_id = 0xff,
-    };
-    struct ofputil_flow_stats *fses;
-    size_t n_fses;
-    int error;
-
-    l3dsr_flows_destroy(br->flows, br->n_flows);
-    br->flows = NULL;
-    br->n_flows = 0;
-    match_init_catchall(&fsr.match);
-    error = vconn_dump_flows(br->vconn, &fsr, br->protocol, &fses, &n_fses);
-    if (error) {
-        return xasprintf("%s: cannot read the flows (%s)", br->name,
-                         ovs_strerror(error));
-    }
-
-    struct l3dsr_flow **flows = xmalloc(n_fses * sizeof *flows);
-    for (size_t i = 0; i < n_fses; i++) {
-        const struct ofputil_flow_stats *fs = &fses[i];
-        struct l3dsr_flow *flow = xzalloc(sizeof *flow);
-
-        flow->table_id = fs->table_id;
-        flow->priority = fs->priority;
-        flow->match = fs->match;
-        flow->cookie = fs->cookie;
-        flow->ofpacts = CONST_CAST(struct ofpact *, fs->ofpacts);
-        flow->ofpacts_len = fs->ofpacts_len;
-        flow->n_packets = fs->packet_count;
-        flow->n_bytes = fs->byte_count;
-        flows[i] = flow;
-    }
-    free(fses);
-    qsort(flows, n_fses, sizeof *flows, compare_flows);
-    br->flows = flows;
-    br->n_flows = n_fses;
-    return NULL;
-}
-
-static char *
-flow_mod(struct l3dsr_bridge *br, const struct l3dsr_flow *flow,
-         uint16_t command)
-{
-    struct ofputil_flow_mod fm = {
-        .priority = flow->priority,
-        .table_id = flow->table_id,
-        .command = command,
-        .buffer_id = UINT32_MAX,
-        .out_port = OFPP_ANY,
-        .out_group = OFPG_ANY,
-    };
-    struct ofpbuf *request, *reply;
-    int error;
-
-    if (command == OFPFC_ADD) {
-        fm.new_cookie = flow->cookie;
-        fm.ofpacts = flow->ofpacts;
-        fm.ofpacts_len = flow->ofpacts_len;
+    if (IN6_IS_ADDR_UNSPECIFIED(server)) {
+        /* This host's VIPs: every destination. */
+    } else if (ipv4) {
+        match_set_nw_dst(&flow->match, in6_addr_get_mapped_ipv4(server));
     } else {
-        fm.cookie = flow->cookie;
-        fm.cookie_mask = OVS_BE64_MAX;
-        fm.new_cookie = OVS_BE64_MAX;
+        match_set_ipv6_dst(&flow->match, server);
     }
-    minimatch_init(&fm.match, &flow->match);
-    request = ofputil_encode_flow_mod(&fm, br->protocol);
-    minimatch_destroy(&fm.match);
+    match_set_default_packet_type(&flow->match); /* As the switch says. */
+    flow->ofpacts_len = ofpacts->size;
+    flow->ofpacts = ofpbuf_steal_data(ofpacts);
+    flow->n_packets = flow->n_bytes = UINT64_MAX;
+    return flow;
+}
 
-    error = vconn_transact_noreply(br->vconn, request, &reply);
-    if (error) {
-        return xasprintf("%s: OpenFlow error (%s)", br->name,
-                         ovs_strerror(error));
-    } else if (reply) {
-        char *msg = reply_error(br, reply);
-        ofpbuf_delete(reply);
-        return msg;
+/* Appends to 'flows' the flows for the L3DSR entries of one family ('ipv4'
+ * or not) of 'conf' that belong to 'server' (all-zeros for this host's
+ * own, whose flows take every destination; otherwise the flows match the
+ * server's address), if it has any: one flow per DSCP at 'priority', which
+ * matches that DSCP and maps it to its VIP, so that each VIP has counters of
+ * its own, and one flow one priority lower without the DSCP and without
+ * set_daddr_on_dscp, for the packets of the family whose DSCP has no entry.
+ * Those went through the one flow with the whole map unchanged, to 'then',
+ * and still do.  'then' holds the actions that follow. */
+static void
+build_family_flows(const struct l3dsr_conf *conf, bool ipv4,
+                   const struct in6_addr *server,
+                   ofp_port_t in_port, int priority,
+                   const struct ofpbuf *then,
+                   struct l3dsr_flow **flows, size_t *n_flows)
+{
+    const struct l3dsr_vip *by_dscp[DADDR_ON_DSCP_N] = { NULL };
+    bool any = false;
+
+    for (size_t i = 0; i < conf->n_vips; i++) {
+        const struct l3dsr_vip *vip = &conf->vips[i];
+        if (l3dsr_vip_is_l3(vip) && l3dsr_vip_is_ipv4(vip) == ipv4
+            && ipv6_addr_equals(&vip->server, server)) {
+            by_dscp[vip->dscp] = vip;
+            any = true;
+        }
+    }
+    if (!any) {
+        return;
+    }
+
+    for (int dscp = 0; dscp < DADDR_ON_DSCP_N; dscp++) {
+        const struct l3dsr_vip *vip = by_dscp[dscp];
+        struct ofpact_set_daddr_on_dscp *map;
+        struct ofpbuf ofpacts;
+
+        if (!vip) {
+            continue;
+        }
+        ofpbuf_init(&ofpacts, 0);
+        map = ofpact_put_SET_DADDR_ON_DSCP(&ofpacts);
+        if (ipv4) {
+            map->ipv4_dscps = UINT64_C(1) << dscp;
+            map->ipv4[dscp] = in6_addr_get_mapped_ipv4(&vip->addr);
+        } else {
+            map->ipv6_dscps = UINT64_C(1) << dscp;
+            map->ipv6[dscp] = vip->addr;
+        }
+        ofpbuf_put(&ofpacts, then->data, then->size);
+
+        struct l3dsr_flow *flow = new_flow(ipv4, in_port, server, priority,
+                                           &ofpacts);
+        match_set_nw_dscp(&flow->match, dscp << 2);
+        flows[(*n_flows)++] = flow;
+    }
+
+    struct ofpbuf ofpacts;
+    ofpbuf_init(&ofpacts, 0);
+    ofpbuf_put(&ofpacts, then->data, then->size);
+    flows[(*n_flows)++] = new_flow(ipv4, in_port, server, priority - 1,
+                                   &ofpacts);
+}
+
+/* Returns true if a packet can match both 'a' and 'b'. */
+static bool
+matches_overlap(const struct match *a, const struct match *b)
+{
+    const uint64_t *af = (const uint64_t *) &a->flow;
+    const uint64_t *bf = (const uint64_t *) &b->flow;
+    const uint64_t *am = (const uint64_t *) &a->wc.masks;
+    const uint64_t *bm = (const uint64_t *) &b->wc.masks;
+
+    for (size_t i = 0; i < FLOW_U64S; i++) {
+        if ((af[i] ^ bf[i]) & am[i] & bm[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Returns an error message if a flow of 'br' that ovs-l3dsr does not own
+ * would compete with 'flow': the same rule, or, for a flow without a
+ * set_daddr_on_dscp map (for the DSCPs without an entry), any flow of its
+ * priority that a packet can match as well, because the switch picks one
+ * of two such flows at will and the one flow with the whole map, one
+ * priority higher, won. */
+static char *
+check_competition(const struct l3dsr_bridge *br,
+                  const struct l3dsr_flow *flow)
+{
+    bool fallback = !l3dsr_flow_get_map(flow);
+
+    for (size_t i = 0; i < br->n_flows; i++) {
+        const struct l3dsr_flow *old = br->flows[i];
+        if (l3dsr_flow_is_owned(old)) {
+            continue;
+        } else if (l3dsr_flow_is_l3dsr(old)
+                   && l3dsr_flow_same_rule(old, flow)) {
+            /* Another configuration's: replacing it would take its VIPs
+             * down. */
+            struct ds s = DS_EMPTY_INITIALIZER;
+            char *error;
+
+            l3dsr_bridge_format_flow(br, old, &s);
+            error = xasprintf("%s: the flow with the same match and "
+                              "priority (%s) belongs to another ovs-l3dsr "
+                              "configuration, the one whose state file says "
+                              "\"cookie 0x%016"PRIx64"\": choose another "
+                              "--priority or --in-port", br->name,
+                              ds_cstr(&s), ntohll(old->cookie));
+            ds_destroy(&s);
+            return error;
+        } else if (l3dsr_flow_same_rule(old, flow)
+                   || (fallback
+                       && old->table_id == flow->table_id
+                       && old->priority == flow->priority
+                       && matches_overlap(&old->match, &flow->match))) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+            char *error;
+
+            l3dsr_bridge_format_flow(br, old, &s);
+            error = xasprintf("%s: a flow that ovs-l3dsr does not own has "
+                              "%s and priority %d (%s): choose another "
+                              "--priority", br->name,
+                              (l3dsr_flow_same_rule(old, flow)
+                               ? "the same match" : "an overlapping match"),
+                              flow->priority, ds_cstr(&s));
+            ds_destroy(&s);
+            return error;
+        }
     }
     return NULL;
 }
 
-/* Adds 'flow' to 'br', replacing the flow of the same rule, if any.
- * Returns NULL if successful, otherwise a malloc()'d error message. */
+/* Builds in 'out' (whose array the caller frees with l3dsr_flows_destroy(),
+ * also after an error) the flows that 'conf' needs on bridge 'br': for
+ * this host's VIPs and for each server's, for each family, IPv4 and IPv6,
+ * one flow per DSCP and one for the other DSCPs (see build_family_flows()),
+ * each matching only its EtherType, so that other traffic (ARP, LLDP...)
+ * keeps the bridge's other flows.  Returns NULL if successful, otherwise a
+ * malloc()'d error message. */
 char *
-l3dsr_bridge_add_flow(struct l3dsr_bridge *br, const struct l3dsr_flow *flow)
+l3dsr_build_flows(const struct l3dsr_conf *conf, struct l3dsr_bridge *br,
+                  const struct l3dsr_flow_options *options,
+                  struct l3dsr_flows *out)
 {
-    return flow_mod(br, flow, OFPFC_ADD);
-}
+    ofp_port_t in_port = OFPP_NONE;
+    enum ofputil_protocol usable;
+    struct l3dsr_flow **flows;
+    struct ofpbuf then;
+    char *error;
 
-/* Deletes from 'br' the flow of the rule of 'flow', if it has the cookie of
- * 'flow'.  Returns NULL if successful, otherwise a malloc()'d error
- * message. */
-char *
-l3dsr_bridge_del_flow(struct l3dsr_bridge *br, const struct l3dsr_flow *flow)
-{
-    return flow_mod(br, flow, OFPFC_DELETE_STRICT);
-}
+    size_t *n_flows = &out->n;
 
-/* Checks that the actions of 'flow' suit its match, as the switch would.
- * Returns NULL if so, otherwise a malloc()'d error message. */
-char *
-l3dsr_bridge_check_flow(const struct l3dsr_bridge *br,
-                        struct l3dsr_flow *flow)
-{
-    struct ofpact_check_params cp = {
-        .match = &flow->match,
-        .max_ports = OFPP_MAX,
-        .table_id = flow->table_id,
-        .n_tables = 255,
+    out->flows = NULL;
+    out->n = 0;
+    if (!br) {
+        return NULL;
+    }
+    if (options->in_port
+        && !ofputil_port_from_string(options->in_port, &br->port_map,
+                                     &in_port)) {
+        return xasprintf("%s: no port %s", br->name, options->in_port);
+    }
+    if (!options->priority && l3dsr_conf_has_l3(conf)) {
+        return xstrdup("--priority=0 leaves no priority below for the "
+                       "packets whose DSCP has no entry: use 1 or more");
+    }
+
+    ofpbuf_init(&then, 0);
+    struct ofpact_parse_params pp = {
+        .port_map = &br->port_map,
+        .ofpacts = &then,
+        .usable_protocols = &usable,
     };
-    enum ofperr error = ofpacts_check(flow->ofpacts, flow->ofpacts_len, &cp);
-
-    if (!error && !(cp.usable_protocols & br->protocol)) {
-        return xasprintf("%s: the flow's actions cannot be expressed in "
-                         "the OpenFlow version of the connection", br->name);
+    error = ofpacts_parse_actions(options->then, &pp);
+    if (error) {
+        char *msg = xasprintf("--then=%s: %s", options->then, error);
+        free(error);
+        ofpbuf_uninit(&then);
+        return msg;
     }
-    return (error
-            ? xasprintf("%s: invalid flow (%s)", br->name,
-                        ofperr_to_string(error))
-            : NULL);
-}
 
-/* Appends 'flow' to 's' as ovs-ofctl writes it, with port names. */
-void
-l3dsr_bridge_format_flow(const struct l3dsr_bridge *br,
-                         const struct l3dsr_flow *flow, struct ds *s)
-{
-    struct ofpact_format_params fp = { .port_map = &br->port_map, .s = s };
-
-    if (flow->table_id) {
-        ds_put_format(s, "table=%"PRIu8", ", flow->table_id);
+    /* At most a flow per entry, and a fallback flow per family of this
+     * host and per server (one family each). */
+    flows = out->flows = xmalloc((2 * conf->n_vips + 2) * sizeof *flows);
+    for (int ipv4 = 1; ipv4 >= 0; ipv4--) {
+        build_family_flows(conf, ipv4, &in6addr_any, in_port,
+                           options->priority, &then, flows, n_flows);
     }
-    match_format(&flow->match, &br->port_map, s, flow->priority);
-    ds_put_cstr(s, " actions=");
-    ofpacts_format(flow->ofpacts, flow->ofpacts_len, &fp);
+    for (size_t i = 0; i < conf->n_vips; i++) {
+        const struct l3dsr_vip *vip = &conf->vips[i];
+        bool first = l3dsr_vip_on_server(vip);
+
+        for (size_t j = 0; first && j < i; j++) {
+            first = !ipv6_addr_equals(&conf->vips[j].server, &vip->server);
+        }
+        if (first) {
+            build_family_flows(conf, l3dsr_vip_is_ipv4(vip), &vip->server,
+                               in_port, options->priority, &then, flows,
+                               n_flows);
+        }
+    }
+    ofpbuf_uninit(&then);
+
+    for (size_t i = 0; !error && i < *n_flows; i++) {
+        error = l3dsr_bridge_check_flow(br, flows[i]);
+        if (!error) {
+            error = check_competition(br, flows[i]);
+        }
+    }
+    return error;
 }

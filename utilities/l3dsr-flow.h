@@ -17,21 +17,20 @@
 #ifndef L3DSR_FLOW_H
 #define L3DSR_FLOW_H 1
 
-/* The OpenFlow side of ovs-l3dsr: a connection to a bridge, and the flows
- * that carry the set_daddr_on_dscp map of the configured VIPs. */
+/* The flows of ovs-l3dsr: what one flow is, which configuration owns it (by
+ * its cookie), and the flows that carry a configuration's set_daddr_on_dscp
+ * map of its VIPs on a bridge. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "compiler.h"
 #include "openvswitch/match.h"
-#include "openvswitch/ofp-port.h"
-#include "openvswitch/ofp-protocol.h"
 #include "openvswitch/types.h"
 
-struct ds;
+struct l3dsr_bridge;
+struct l3dsr_conf;
 struct ofpact_set_daddr_on_dscp;
-struct vconn;
 
 /* One flow, as ovs-l3dsr wants it or as a bridge reported it. */
 struct l3dsr_flow {
@@ -45,10 +44,18 @@ struct l3dsr_flow {
     uint64_t n_bytes;           /* UINT64_MAX if unknown. */
 };
 
-/* The cookie of the flows that ovs-l3dsr owns: "L3DSR" in ASCII. */
+/* The cookies of the flows of ovs-l3dsr: "L3DSR" in ASCII in the upper 40
+ * bits, and in the lower 24 bits the configuration (state file) that owns
+ * them.  Configuration 0, the cookie of ovs-l3dsr before configurations had
+ * their own, is the default state file's. */
 #define L3DSR_COOKIE UINT64_C(0x4c33445352000000)
+#define L3DSR_COOKIE_MASK UINT64_C(0xffffffffff000000)
+#define L3DSR_COOKIE_OWNER_MASK UINT64_C(0x0000000000ffffff)
 
+void l3dsr_flow_set_owner(uint64_t cookie);
+uint64_t l3dsr_flow_get_owner(void);
 bool l3dsr_flow_is_owned(const struct l3dsr_flow *);
+bool l3dsr_flow_is_l3dsr(const struct l3dsr_flow *);
 struct l3dsr_flow *l3dsr_flow_clone(const struct l3dsr_flow *);
 void l3dsr_flow_destroy(struct l3dsr_flow *);
 bool l3dsr_flow_same_rule(const struct l3dsr_flow *,
@@ -57,30 +64,24 @@ bool l3dsr_flow_equal(const struct l3dsr_flow *, const struct l3dsr_flow *);
 const struct ofpact_set_daddr_on_dscp *l3dsr_flow_get_map(
     const struct l3dsr_flow *);
 
-/* A connection to one bridge. */
-struct l3dsr_bridge {
-    char *name;                 /* As the user wrote it. */
-    struct vconn *vconn;
-    enum ofputil_protocol protocol;
-    struct ofputil_port_map port_map;
+void l3dsr_flows_destroy(struct l3dsr_flow **, size_t n);
 
-    /* Every flow of the bridge, as l3dsr_bridge_dump() read them. */
-    struct l3dsr_flow **flows;
-    size_t n_flows;
+/* How the flows look, from the command line. */
+struct l3dsr_flow_options {
+    const char *in_port;        /* Match only this port, if nonnull. */
+    int priority;
+    const char *then;           /* Actions after set_daddr_on_dscp. */
 };
 
-char *l3dsr_bridge_open(const char *name, struct l3dsr_bridge **)
+/* The flows that a configuration needs on a bridge. */
+struct l3dsr_flows {
+    struct l3dsr_flow **flows;  /* Owned, as each flow. */
+    size_t n;
+};
+
+char *l3dsr_build_flows(const struct l3dsr_conf *, struct l3dsr_bridge *,
+                        const struct l3dsr_flow_options *,
+                        struct l3dsr_flows *)
     OVS_WARN_UNUSED_RESULT;
-void l3dsr_bridge_close(struct l3dsr_bridge *);
-char *l3dsr_bridge_dump(struct l3dsr_bridge *) OVS_WARN_UNUSED_RESULT;
-char *l3dsr_bridge_add_flow(struct l3dsr_bridge *, const struct l3dsr_flow *)
-    OVS_WARN_UNUSED_RESULT;
-char *l3dsr_bridge_del_flow(struct l3dsr_bridge *, const struct l3dsr_flow *)
-    OVS_WARN_UNUSED_RESULT;
-char *l3dsr_bridge_check_flow(const struct l3dsr_bridge *,
-                              struct l3dsr_flow *) OVS_WARN_UNUSED_RESULT;
-void l3dsr_bridge_format_flow(const struct l3dsr_bridge *,
-                              const struct l3dsr_flow *, struct ds *);
-void l3dsr_flows_destroy(struct l3dsr_flow **, size_t n);
 
 #endif /* l3dsr-flow.h */

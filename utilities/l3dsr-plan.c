@@ -18,343 +18,471 @@
 
 #include "l3dsr-plan.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "byte-order.h"
-#include "l3dsr-change.h"
-#include "l3dsr-conf.h"
+#include "l3dsr-bridge.h"
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"
-#include "l3dsr-state.h"
+#include "l3dsr-view.h"
 #include "openvswitch/dynamic-string.h"
-#include "openvswitch/ofp-actions.h"
-#include "openvswitch/ofpbuf.h"
-#include "packets.h"
 #include "util.h"
 
-/* Returns the flow for the L3DSR entries of one family ('ipv4' or not) of
- * 'conf', or NULL if there are none.  'then' holds the actions that
- * follow. */
-static struct l3dsr_flow *
-build_flow(const struct l3dsr_conf *conf, bool ipv4, ofp_port_t in_port,
-           int priority, const struct ofpbuf *then)
-{
-    struct ofpact_set_daddr_on_dscp *map;
-    struct ofpbuf ofpacts;
-    bool any = false;
-
-    ofpbuf_init(&ofpacts, 0);
-    map = ofpact_put_SET_DADDR_ON_DSCP(&ofpacts);
-    for (size_t i = 0; i < conf->n_vips; i++) {
-        const struct l3dsr_vip *vip = &conf->vips[i];
-
-        if (!l3dsr_vip_is_l3(vip) || l3dsr_vip_is_ipv4(vip) != ipv4) {
-            continue;
-        }
-        if (ipv4) {
-            map->ipv4_dscps |= UINT64_C(1) << vip->dscp;
-            map->ipv4[vip->dscp] = in6_addr_get_mapped_ipv4(&vip->addr);
-        } else {
-            map->ipv6_dscps |= UINT64_C(1) << vip->dscp;
-            map->ipv6[vip->dscp] = vip->addr;
-        }
-        any = true;
-    }
-    if (!any) {
-        ofpbuf_uninit(&ofpacts);
-        return NULL;
-    }
-    ofpbuf_put(&ofpacts, then->data, then->size);
-
-    struct l3dsr_flow *flow = xzalloc(sizeof *flow);
-    flow->priority = priority;
-    flow->cookie = htonll(L3DSR_COOKIE);
-    match_init_catchall(&flow->match);
-    match_set_dl_type(&flow->match, htons(ipv4 ? ETH_TYPE_IP : ETH_TYPE_IPV6));
-    if (in_port != OFPP_NONE) {
-        match_set_in_port(&flow->match, in_port);
-    }
-    match_set_default_packet_type(&flow->match); /* As the switch says. */
-    flow->ofpacts_len = ofpacts.size;
-    flow->ofpacts = ofpbuf_steal_data(&ofpacts);
-    flow->n_packets = flow->n_bytes = UINT64_MAX;
-    return flow;
-}
-
-/* Builds in 'flows' the flows that 'conf' needs on bridge 'br': one for
- * IPv4 and one for IPv6, each with the map of the VIPs of its family and
- * matching only its EtherType, so that other traffic (ARP, LLDP...) keeps
- * the bridge's other flows.  Returns NULL if successful, otherwise a
- * malloc()'d error message. */
-char *
-l3dsr_build_flows(const struct l3dsr_conf *conf, struct l3dsr_bridge *br,
-                  const struct l3dsr_flow_options *options,
-                  struct l3dsr_flow *flows[2], size_t *n_flows)
-{
-    ofp_port_t in_port = OFPP_NONE;
-    enum ofputil_protocol usable;
-    struct ofpbuf then;
-    char *error;
-
-    *n_flows = 0;
-    if (!br) {
-        return NULL;
-    }
-    if (options->in_port
-        && !ofputil_port_from_string(options->in_port, &br->port_map,
-                                     &in_port)) {
-        return xasprintf("%s: no port %s", br->name, options->in_port);
-    }
-
-    ofpbuf_init(&then, 0);
-    struct ofpact_parse_params pp = {
-        .port_map = &br->port_map,
-        .ofpacts = &then,
-        .usable_protocols = &usable,
-    };
-    error = ofpacts_parse_actions(options->then, &pp);
-    if (error) {
-        char *msg = xasprintf("--then=%s: %s", options->then, error);
-        free(error);
-        ofpbuf_uninit(&then);
-        return msg;
-    }
-
-    for (int ipv4 = 1; !error && ipv4 >= 0; ipv4--) {
-        struct l3dsr_flow *flow = build_flow(conf, ipv4, in_port,
-                                             options->priority, &then);
-        if (!flow) {
-            continue;
-        }
-        flows[(*n_flows)++] = flow;
-
-        error = l3dsr_bridge_check_flow(br, flow);
-        for (size_t i = 0; !error && i < br->n_flows; i++) {
-            const struct l3dsr_flow *old = br->flows[i];
-            if (!l3dsr_flow_is_owned(old)
-                && l3dsr_flow_same_rule(old, flow)) {
-                struct ds s = DS_EMPTY_INITIALIZER;
-                l3dsr_bridge_format_flow(br, old, &s);
-                error = xasprintf("%s: a flow that ovs-l3dsr does not own "
-                                  "has the same match and priority (%s): "
-                                  "choose another --priority",
-                                  br->name, ds_cstr(&s));
-                ds_destroy(&s);
-            }
-        }
-    }
-    ofpbuf_uninit(&then);
-    return error;
-}
-
-/* Plans to restore the sysctl that 'rec' says ovs-l3dsr changed, unless it
- * was changed again since. */
-static void
-plan_restore_sysctl(struct l3dsr_view *view, const struct l3dsr_sysctl *rec,
-                    struct l3dsr_plan *plan)
-{
-    int value;
-    char *error = l3dsr_view_get_sysctl(view, rec->name, &value);
-
-    if (error) {
-        l3dsr_warn("%s: not restored", error);
-        free(error);
-    } else if (value != rec->new_value) {
-        l3dsr_warn("%s is %d, not the %d that ovs-l3dsr set: left alone",
-                   rec->name, value, rec->new_value);
-    } else if (value != rec->old_value) {
-        l3dsr_plan_set_sysctl(plan, rec->name, value, rec->old_value);
-    }
-}
-
-static void
-keep_unreachable(const struct l3dsr_plan_input *in, struct l3dsr_state *after)
-{
-    /* Bridges that could not be reached may still hold flows. */
-    for (size_t i = 0; i < in->unreachable->n; i++) {
-        svec_add(&after->bridges, in->unreachable->names[i]);
-    }
-}
-
-/* Plans into 'plan' what "stop" does, given 'before', what ovs-l3dsr owns:
- * delete its flows, remove its aliases, restore the sysctls it changed.
- * Stores in 'after' what ovs-l3dsr still owns afterward. */
+/* Prints a warning on stderr. */
 void
-l3dsr_plan_stop(const struct l3dsr_plan_input *in,
-                const struct l3dsr_state *before,
-                struct l3dsr_plan *plan, struct l3dsr_state *after)
+l3dsr_warn(const char *format, ...)
 {
-    struct l3dsr_view *view = in->view;
+    va_list args;
 
-    for (size_t i = 0; i < view->n_bridges; i++) {
-        struct l3dsr_bridge *br = view->bridges[i];
-        for (size_t j = 0; j < br->n_flows; j++) {
-            if (l3dsr_flow_is_owned(br->flows[j])) {
-                l3dsr_plan_flow(plan, L3DSR_DEL_FLOW, br, br->flows[j],
-                                NULL);
-            }
-        }
-    }
-    for (size_t i = 0; i < before->aliases.n; i++) {
-        const struct in6_addr *addr = &before->aliases.addrs[i];
-        if (l3dsr_addrs_contains(&view->lo, addr)) {
-            l3dsr_plan_alias(plan, L3DSR_DEL_ALIAS, addr);
-        }
-    }
-    for (size_t i = 0; i < before->n_sysctls; i++) {
-        plan_restore_sysctl(view, &before->sysctls[i], plan);
-    }
-    keep_unreachable(in, after);
+    fflush(stdout);
+    fprintf(stderr, "%s: warning: ", program_name);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    putc('\n', stderr);
 }
 
-/* Plans the sysctls for "start". */
-static char *
-plan_start_sysctls(const struct l3dsr_plan_input *in,
-                   const struct l3dsr_state *before,
-                   struct l3dsr_plan *plan, struct l3dsr_plan *late,
-                   struct l3dsr_state *after)
+void
+l3dsr_plan_init(struct l3dsr_plan *plan)
 {
-    bool need_arp = l3dsr_conf_has_ipv4(in->conf);
-
-    for (size_t k = 0; k < L3DSR_N_ARP_SYSCTLS; k++) {
-        /* Restorations go to 'late', whose order is reversed later: add them
-         * backward, so that they come in the same order as in "stop". */
-        size_t i = need_arp ? k : L3DSR_N_ARP_SYSCTLS - 1 - k;
-        const char *name = l3dsr_arp_sysctls[i].name;
-        int wanted = l3dsr_arp_sysctls[i].value;
-        const struct l3dsr_sysctl *rec;
-        char *error;
-        int value;
-
-        rec = l3dsr_state_find_sysctl(before, name);
-        if (!need_arp) {
-            /* ARP is IPv4 only. */
-            if (rec) {
-                plan_restore_sysctl(in->view, rec, late);
-            }
-            continue;
-        }
-        error = l3dsr_view_get_sysctl(in->view, name, &value);
-        if (error) {
-            return error;
-        }
-        if (value != wanted) {
-            l3dsr_plan_set_sysctl(plan, name, value, wanted);
-        }
-        if (rec) {
-            l3dsr_state_set_sysctl(after, name, rec->old_value, wanted);
-        } else if (value != wanted) {
-            l3dsr_state_set_sysctl(after, name, value, wanted);
-        }
-    }
-    return NULL;
+    memset(plan, 0, sizeof *plan);
 }
 
-/* Plans the aliases for "start".  An address already on "lo" that
- * ovs-l3dsr did not add stays someone else's. */
+void
+l3dsr_plan_destroy(struct l3dsr_plan *plan)
+{
+    if (plan) {
+        for (size_t i = 0; i < plan->n; i++) {
+            struct l3dsr_change *c = &plan->changes[i];
+            free(c->sysctl);
+            l3dsr_flow_destroy(c->flow);
+            l3dsr_flow_destroy(c->old_flow);
+        }
+        free(plan->changes);
+    }
+}
+
+static struct l3dsr_change *
+plan_add(struct l3dsr_plan *plan, enum l3dsr_change_type type)
+{
+    if (plan->n >= plan->allocated) {
+        plan->changes = x2nrealloc(plan->changes, &plan->allocated,
+                                   sizeof *plan->changes);
+    }
+    struct l3dsr_change *c = &plan->changes[plan->n++];
+    memset(c, 0, sizeof *c);
+    c->type = type;
+    return c;
+}
+
+static struct l3dsr_flow *
+flow_clone_nullable(const struct l3dsr_flow *flow)
+{
+    return flow ? l3dsr_flow_clone(flow) : NULL;
+}
+
 static void
-plan_start_aliases(const struct l3dsr_plan_input *in,
-                   const struct l3dsr_state *before,
-                   struct l3dsr_plan *plan, struct l3dsr_plan *late,
-                   struct l3dsr_state *after)
+change_copy(struct l3dsr_plan *plan, const struct l3dsr_change *src)
 {
-    const struct l3dsr_conf *conf = in->conf;
-    const struct l3dsr_addrs *lo = &in->view->lo;
+    struct l3dsr_change *c = plan_add(plan, src->type);
 
-    for (size_t i = 0; i < conf->n_vips; i++) {
-        const struct in6_addr *addr = &conf->vips[i].addr;
+    *c = *src;
+    c->sysctl = nullable_xstrdup(src->sysctl);
+    c->flow = flow_clone_nullable(src->flow);
+    c->old_flow = flow_clone_nullable(src->old_flow);
+}
 
-        if (l3dsr_addrs_contains(&after->aliases, addr)) {
-            continue;
-        } else if (!l3dsr_addrs_contains(lo, addr)) {
-            l3dsr_plan_alias(plan, L3DSR_ADD_ALIAS, addr);
-            l3dsr_addrs_add(&after->aliases, addr);
-        } else if (l3dsr_addrs_contains(&before->aliases, addr)) {
-            l3dsr_addrs_add(&after->aliases, addr);
+/* Appends copies of the changes in 'src' to 'plan'. */
+void
+l3dsr_plan_append(struct l3dsr_plan *plan, const struct l3dsr_plan *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        change_copy(plan, &src->changes[i]);
+    }
+}
+
+void
+l3dsr_plan_set_sysctl(struct l3dsr_plan *plan, const char *name,
+                      int old_value, int value)
+{
+    struct l3dsr_change *c = plan_add(plan, L3DSR_SET_SYSCTL);
+
+    c->sysctl = xstrdup(name);
+    c->old_value = old_value;
+    c->value = value;
+}
+
+void
+l3dsr_plan_alias(struct l3dsr_plan *plan, enum l3dsr_change_type type,
+                 const struct in6_addr *addr)
+{
+    ovs_assert(type == L3DSR_ADD_ALIAS || type == L3DSR_DEL_ALIAS);
+    plan_add(plan, type)->addr = *addr;
+}
+
+void
+l3dsr_plan_flow(struct l3dsr_plan *plan, enum l3dsr_change_type type,
+                struct l3dsr_bridge *br, const struct l3dsr_flow *flow,
+                const struct l3dsr_flow *old_flow)
+{
+    ovs_assert(type == L3DSR_ADD_FLOW || type == L3DSR_DEL_FLOW);
+    struct l3dsr_change *c = plan_add(plan, type);
+
+    c->br = br;
+    c->flow = l3dsr_flow_clone(flow);
+    c->old_flow = flow_clone_nullable(old_flow);
+}
+
+/* Returns the index in 'br->flows' of the flow of the same rule as 'flow',
+ * or SIZE_MAX. */
+static size_t
+find_rule(const struct l3dsr_bridge *br, const struct l3dsr_flow *flow)
+{
+    for (size_t i = 0; i < br->n_flows; i++) {
+        if (l3dsr_flow_same_rule(br->flows[i], flow)) {
+            return i;
         }
     }
-    for (size_t i = 0; i < before->aliases.n; i++) {
-        const struct in6_addr *addr = &before->aliases.addrs[i];
-        if (!l3dsr_conf_has_addr(conf, addr)
-            && l3dsr_addrs_contains(lo, addr)) {
-            l3dsr_plan_alias(late, L3DSR_DEL_ALIAS, addr);
+    return SIZE_MAX;
+}
+
+/* Changes 'view' as if the changes of 'plan' had been made. */
+void
+l3dsr_plan_simulate(const struct l3dsr_plan *plan, struct l3dsr_view *view)
+{
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct l3dsr_change *c = &plan->changes[i];
+        struct l3dsr_bridge *br = c->br;
+        size_t idx;
+
+        switch (c->type) {
+        case L3DSR_SET_SYSCTL:
+            l3dsr_view_update_sysctl(view, c->sysctl, c->value);
+            break;
+
+        case L3DSR_ADD_ALIAS:
+            l3dsr_addrs_add(&view->lo, &c->addr);
+            break;
+
+        case L3DSR_DEL_ALIAS:
+            l3dsr_addrs_remove(&view->lo, &c->addr);
+            break;
+
+        case L3DSR_ADD_FLOW:
+            idx = find_rule(br, c->flow);
+            if (idx == SIZE_MAX) {
+                br->flows = xrealloc(br->flows,
+                                     (br->n_flows + 1) * sizeof *br->flows);
+                idx = br->n_flows++;
+            } else {
+                l3dsr_flow_destroy(br->flows[idx]);
+            }
+            br->flows[idx] = l3dsr_flow_clone(c->flow);
+            break;
+
+        case L3DSR_DEL_FLOW:
+            idx = find_rule(br, c->flow);
+            if (idx != SIZE_MAX && br->flows[idx]->cookie == c->flow->cookie) {
+                l3dsr_flow_destroy(br->flows[idx]);
+                br->flows[idx] = br->flows[--br->n_flows];
+            }
+            break;
         }
     }
 }
 
-/* Plans the flows for "start": the target bridge gets exactly 'flows';
- * every other flow that ovs-l3dsr owns, there or on a bridge that it used
- * before, goes. */
-static void
-plan_start_flows(const struct l3dsr_plan_input *in,
-                 struct l3dsr_flow **flows, size_t n_flows,
-                 struct l3dsr_plan *plan, struct l3dsr_plan *late,
-                 struct l3dsr_state *after)
+/* Appends a description of 'c' to 's', as an order: "add ... to lo". */
+void
+l3dsr_change_format(const struct l3dsr_change *c, struct ds *s)
 {
-    struct l3dsr_view *view = in->view;
+    switch (c->type) {
+    case L3DSR_SET_SYSCTL:
+        ds_put_format(s, "set %s=%d (was %d)", c->sysctl, c->value,
+                      c->old_value);
+        break;
 
-    for (size_t i = 0; i < n_flows; i++) {
-        struct l3dsr_bridge *br = in->target;
-        const struct l3dsr_flow *old = NULL;
+    case L3DSR_ADD_ALIAS:
+        ds_put_cstr(s, "add ");
+        l3dsr_format_alias(&c->addr, s);
+        ds_put_cstr(s, " to lo");
+        break;
 
-        for (size_t j = 0; j < br->n_flows; j++) {
-            if (l3dsr_flow_is_owned(br->flows[j])
-                && l3dsr_flow_same_rule(br->flows[j], flows[i])) {
-                old = br->flows[j];
-            }
-        }
-        if (!old || !l3dsr_flow_equal(old, flows[i])) {
-            l3dsr_plan_flow(plan, L3DSR_ADD_FLOW, br, flows[i], old);
-        }
-    }
-    for (size_t i = 0; i < view->n_bridges; i++) {
-        struct l3dsr_bridge *br = view->bridges[i];
-        for (size_t j = 0; j < br->n_flows; j++) {
-            const struct l3dsr_flow *old = br->flows[j];
-            bool wanted = false;
+    case L3DSR_DEL_ALIAS:
+        ds_put_cstr(s, "remove ");
+        l3dsr_format_alias(&c->addr, s);
+        ds_put_cstr(s, " from lo");
+        break;
 
-            for (size_t k = 0; br == in->target && k < n_flows; k++) {
-                wanted = wanted || l3dsr_flow_same_rule(old, flows[k]);
-            }
-            if (l3dsr_flow_is_owned(old) && !wanted) {
-                l3dsr_plan_flow(late, L3DSR_DEL_FLOW, br, old, NULL);
-            }
-        }
-    }
-    if (n_flows) {
-        svec_add(&after->bridges, in->target->name);
+    case L3DSR_ADD_FLOW:
+        ds_put_format(s, "%s flow %s %s: ",
+                      c->old_flow ? "replace" : "add",
+                      c->old_flow ? "on" : "to", c->br->name);
+        l3dsr_bridge_format_flow(c->br, c->flow, s);
+        break;
+
+    case L3DSR_DEL_FLOW:
+        ds_put_format(s, "delete flow from %s: ", c->br->name);
+        l3dsr_bridge_format_flow(c->br, c->flow, s);
+        break;
     }
 }
 
-/* Plans into 'plan' what "start" does, given 'before', what ovs-l3dsr owns
- * now, and 'flows', the flows that the target bridge needs.  Stores in
- * 'after' what ovs-l3dsr owns afterward.  Returns NULL if successful,
- * otherwise a malloc()'d error message.
- *
- * Additions go first, in the order that keeps the host safe: the ARP
- * sysctls before a VIP appears on "lo", the aliases before the flows send
- * traffic to them.  Removals (of what an earlier configuration needed) come
- * last, in the reverse order. */
+/* Makes change 'c'.  Returns NULL if successful, otherwise a malloc()'d
+ * error message. */
 char *
-l3dsr_plan_start(const struct l3dsr_plan_input *in,
-                 const struct l3dsr_state *before,
-                 struct l3dsr_flow **flows, size_t n_flows,
-                 struct l3dsr_plan *plan, struct l3dsr_state *after)
+l3dsr_change_apply(const struct l3dsr_change *c)
 {
-    struct l3dsr_plan late;
-    char *error;
+    int error = 0;
 
-    l3dsr_plan_init(&late);
-    error = plan_start_sysctls(in, before, plan, &late, after);
-    if (!error) {
-        plan_start_aliases(in, before, plan, &late, after);
-        plan_start_flows(in, flows, n_flows, plan, &late, after);
-        keep_unreachable(in, after);
-        for (size_t i = late.n; i-- > 0;) {
-            struct l3dsr_plan one = { .changes = &late.changes[i], .n = 1 };
-            l3dsr_plan_append(plan, &one);
+    switch (c->type) {
+    case L3DSR_SET_SYSCTL:
+        error = l3dsr_sysctl_set(c->sysctl, c->value);
+        break;
+
+    case L3DSR_ADD_ALIAS:
+        error = l3dsr_lo_add(&c->addr);
+        break;
+
+    case L3DSR_DEL_ALIAS:
+        /* Gone already is as good as removed. */
+        error = l3dsr_lo_del(&c->addr);
+        if (error == EADDRNOTAVAIL || error == ENOENT) {
+            error = 0;
+        }
+        break;
+
+    case L3DSR_ADD_FLOW:
+        return l3dsr_bridge_add_flow(c->br, c->flow);
+
+    case L3DSR_DEL_FLOW:
+        return l3dsr_bridge_del_flow(c->br, c->flow);
+    }
+    return error ? xstrdup(ovs_strerror(error)) : NULL;
+}
+
+/* Stores in 'inv' the change that undoes 'c'.  'inv' borrows the strings
+ * and flows of 'c'. */
+static void
+change_invert(const struct l3dsr_change *c, struct l3dsr_change *inv)
+{
+    *inv = *c;
+    switch (c->type) {
+    case L3DSR_SET_SYSCTL:
+        inv->old_value = c->value;
+        inv->value = c->old_value;
+        break;
+
+    case L3DSR_ADD_ALIAS:
+        inv->type = L3DSR_DEL_ALIAS;
+        break;
+
+    case L3DSR_DEL_ALIAS:
+        inv->type = L3DSR_ADD_ALIAS;
+        break;
+
+    case L3DSR_ADD_FLOW:
+        if (c->old_flow) {
+            inv->flow = c->old_flow;
+            inv->old_flow = c->flow;
+        } else {
+            inv->type = L3DSR_DEL_FLOW;
+        }
+        break;
+
+    case L3DSR_DEL_FLOW:
+        inv->type = L3DSR_ADD_FLOW;
+        inv->old_flow = NULL;
+        break;
+    }
+}
+
+static bool
+is_flow_change(const struct l3dsr_change *c)
+{
+    return c->type == L3DSR_ADD_FLOW || c->type == L3DSR_DEL_FLOW;
+}
+
+/* Returns the end of the step of 'plan' that starts at change 'i'.  The
+ * changes of flows that follow each other on one bridge make one step, that
+ * goes to the switch as one atomic bundle; any other change is a step of its
+ * own. */
+static size_t
+step_end(const struct l3dsr_plan *plan, size_t i)
+{
+    const struct l3dsr_change *c = &plan->changes[i];
+    size_t j = i + 1;
+
+    if (is_flow_change(c)) {
+        while (j < plan->n && is_flow_change(&plan->changes[j])
+               && plan->changes[j].br == c->br) {
+            j++;
         }
     }
-    l3dsr_plan_destroy(&late);
+    return j;
+}
+
+/* How long to wait, after a bundle changed the flows, before removing an
+ * address from "lo", in milliseconds.
+ *
+ * The reply to the bundle commit says that the OpenFlow tables changed, but
+ * ovs-vswitchd's datapath may still hold flows that cache the old actions,
+ * and so still rewrite packets to the address, until its revalidator threads
+ * have gone over them.  A commit wakes them at once and a round takes a few
+ * milliseconds for the datapath flows of a server, but nothing in OpenFlow
+ * tells when it is over (an OpenFlow barrier only orders OpenFlow messages,
+ * and the datapath flows, or "ovs-appctl revalidator/wait", are out of reach
+ * of a remote controller).  So wait this long, which covers a revalidation
+ * round with a wide margin and the packets already in flight, and is paid
+ * only when an address leaves "lo" after its flows changed. */
+#define REVALIDATE_MSEC 200
+
+/* Makes the 'n' changes 'cs', one step: a single change, or changes of
+ * flows of one bridge, as one bundle.  Returns NULL if successful, otherwise
+ * a malloc()'d error message, and then nothing changed. */
+static char *
+step_apply(const struct l3dsr_change *const *cs, size_t n)
+{
+    if (!is_flow_change(cs[0])) {
+        ovs_assert(n == 1);
+        return l3dsr_change_apply(cs[0]);
+    }
+
+    const struct l3dsr_flow **flows = xmalloc(n * sizeof *flows);
+    bool *add = xmalloc(n * sizeof *add);
+    for (size_t i = 0; i < n; i++) {
+        flows[i] = cs[i]->flow;
+        add[i] = cs[i]->type == L3DSR_ADD_FLOW;
+    }
+    char *error = l3dsr_bridge_change_flows(cs[0]->br, flows, add, n);
+    free(flows);
+    free(add);
     return error;
+}
+
+/* Tracks, along one run of steps, whether an address may now leave "lo". */
+struct step_waiter {
+    bool flows_changed;         /* A bundle changed flows since the wait. */
+};
+
+static void
+step_wait(struct step_waiter *w, const struct l3dsr_change *next)
+{
+    if (is_flow_change(next)) {
+        w->flows_changed = true;
+    } else if (next->type == L3DSR_DEL_ALIAS && w->flows_changed) {
+        xnanosleep(REVALIDATE_MSEC * 1000 * 1000);
+        w->flows_changed = false;
+    }
+}
+
+/* Undoes the first 'n' changes of 'plan', last first, step by step.
+ * Returns true if all of them were undone. */
+static bool
+plan_undo(const struct l3dsr_plan *plan, size_t n)
+{
+    struct step_waiter waiter = { .flows_changed = false };
+    size_t *ends = xmalloc((n + 1) * sizeof *ends);
+    size_t n_steps = 0;
+    bool ok = true;
+
+    if (n) {
+        fprintf(stderr, "%s: rolling back the %"PRIuSIZE" change%s made\n",
+                program_name, n, n > 1 ? "s" : "");
+    }
+    for (size_t i = 0; i < n; i = ends[n_steps++]) {
+        ends[n_steps] = MIN(step_end(plan, i), n);
+    }
+    while (n_steps-- > 0) {
+        size_t begin = n_steps ? ends[n_steps - 1] : 0;
+        size_t end = ends[n_steps];
+        size_t n_inv = end - begin;
+        struct l3dsr_change *inv = xmalloc(n_inv * sizeof *inv);
+        const struct l3dsr_change **invp = xmalloc(n_inv * sizeof *invp);
+
+        for (size_t k = 0; k < n_inv; k++) {
+            change_invert(&plan->changes[end - 1 - k], &inv[k]);
+            invp[k] = &inv[k];
+        }
+        step_wait(&waiter, &inv[0]);
+        char *error = step_apply(invp, n_inv);
+        for (size_t k = 0; k < n_inv; k++) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            l3dsr_change_format(&inv[k], &s);
+            if (error) {
+                fprintf(stderr, "%s: rollback: %s: failed (%s)\n",
+                        program_name, ds_cstr(&s), error);
+            } else {
+                fprintf(stderr, "%s: rollback: %s\n", program_name,
+                        ds_cstr(&s));
+            }
+            ds_destroy(&s);
+        }
+        ok = ok && !error;
+        free(error);
+        free(invp);
+        free(inv);
+    }
+    free(ends);
+    return ok;
+}
+
+/* Makes the changes of 'plan' in order.  The changes of flows that follow
+ * each other on one bridge go to the switch as one atomic bundle, so that no
+ * packet meets a half-changed set of flows.  If a step fails, reports it and
+ * undoes the steps already made, then sets '*rolled_back' to true if that
+ * succeeded.  Returns true if every change was made. */
+bool
+l3dsr_plan_apply(const struct l3dsr_plan *plan,
+                 const struct l3dsr_apply_options *options,
+                 bool *rolled_back)
+{
+    struct step_waiter waiter = { .flows_changed = false };
+
+    *rolled_back = false;
+    for (size_t i = 0; i < plan->n;) {
+        size_t end = step_end(plan, i);
+        const struct l3dsr_change **cs = xmalloc((end - i) * sizeof *cs);
+        size_t failed = i;
+        char *error = NULL;
+
+        for (size_t k = i; k < end; k++) {
+            cs[k - i] = &plan->changes[k];
+            if (options->fail_at > 0 && k + 1 == options->fail_at) {
+                error = xasprintf("injected failure (OVS_L3DSR_FAIL_AT=%d)",
+                                  options->fail_at);
+                failed = k;
+            }
+        }
+        step_wait(&waiter, cs[0]);
+        if (!error) {
+            error = step_apply(cs, end - i);
+        }
+        free(cs);
+
+        if (error) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            l3dsr_change_format(&plan->changes[failed], &s);
+            fflush(stdout);
+            fprintf(stderr, "%s: %s: failed (%s)\n", program_name,
+                    ds_cstr(&s), error);
+            free(error);
+            ds_destroy(&s);
+            *rolled_back = plan_undo(plan, i);
+            return false;
+        }
+        for (size_t k = i; options->verbose && k < end; k++) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            l3dsr_change_format(&plan->changes[k], &s);
+            printf("%s\n", ds_cstr(&s));
+            ds_destroy(&s);
+        }
+        fflush(stdout);
+        i = end;
+    }
+    return true;
 }

@@ -17,48 +17,74 @@
 #ifndef L3DSR_PLAN_H
 #define L3DSR_PLAN_H 1
 
-/* What "start" and "stop" change: from the configuration, the state file
- * and a view of the host, the list of changes to make and the state that
- * they leave.  Nothing here changes the host. */
+/* Changes to the host and its bridges, planned first and then applied in
+ * order, with every applied change undone if a later one fails.
+ *
+ * Each change can describe itself, be carried out, be turned into the change
+ * that undoes it, and be simulated on a view of the host, so that a plan
+ * made after another one sees the host as the first plan leaves it.  The
+ * changes of flows that follow each other on one bridge are applied as one
+ * atomic OpenFlow bundle. */
 
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "compiler.h"
 
+struct ds;
 struct l3dsr_bridge;
-struct l3dsr_conf;
 struct l3dsr_flow;
-struct l3dsr_plan;
-struct l3dsr_state;
 struct l3dsr_view;
-struct svec;
 
-/* How the flows look, from the command line. */
-struct l3dsr_flow_options {
-    const char *in_port;        /* Match only this port, if nonnull. */
-    int priority;
-    const char *then;           /* Actions after set_daddr_on_dscp. */
+enum l3dsr_change_type {
+    L3DSR_SET_SYSCTL,           /* Set 'sysctl' from 'old_value' to 'value'. */
+    L3DSR_ADD_ALIAS,            /* Add 'addr' to "lo". */
+    L3DSR_DEL_ALIAS,            /* Remove 'addr' from "lo". */
+    L3DSR_ADD_FLOW,             /* Add 'flow' to 'br', replacing 'old_flow'
+                                 * (same rule) if nonnull. */
+    L3DSR_DEL_FLOW,             /* Delete 'flow' from 'br'. */
 };
 
-/* What the plans start from. */
-struct l3dsr_plan_input {
-    const struct l3dsr_conf *conf;      /* For "start". */
-    struct l3dsr_view *view;            /* The host and its bridges. */
-    struct l3dsr_bridge *target;        /* Bridge for the flows, or NULL. */
-    const struct svec *unreachable;     /* Bridges that could not be read. */
+struct l3dsr_change {
+    enum l3dsr_change_type type;
+    char *sysctl;
+    int old_value, value;
+    struct in6_addr addr;
+    struct l3dsr_bridge *br;
+    struct l3dsr_flow *flow;
+    struct l3dsr_flow *old_flow;
 };
 
-char *l3dsr_build_flows(const struct l3dsr_conf *, struct l3dsr_bridge *,
-                        const struct l3dsr_flow_options *,
-                        struct l3dsr_flow *flows[2], size_t *n_flows)
-    OVS_WARN_UNUSED_RESULT;
+struct l3dsr_plan {
+    struct l3dsr_change *changes;
+    size_t n, allocated;
+};
 
-void l3dsr_plan_stop(const struct l3dsr_plan_input *,
-                     const struct l3dsr_state *before,
-                     struct l3dsr_plan *, struct l3dsr_state *after);
-char *l3dsr_plan_start(const struct l3dsr_plan_input *,
-                       const struct l3dsr_state *before,
-                       struct l3dsr_flow **flows, size_t n_flows,
-                       struct l3dsr_plan *, struct l3dsr_state *after)
-    OVS_WARN_UNUSED_RESULT;
+void l3dsr_plan_init(struct l3dsr_plan *);
+void l3dsr_plan_destroy(struct l3dsr_plan *);
+void l3dsr_plan_append(struct l3dsr_plan *, const struct l3dsr_plan *);
+void l3dsr_plan_set_sysctl(struct l3dsr_plan *, const char *name,
+                           int old_value, int value);
+void l3dsr_plan_alias(struct l3dsr_plan *, enum l3dsr_change_type,
+                      const struct in6_addr *);
+void l3dsr_plan_flow(struct l3dsr_plan *, enum l3dsr_change_type,
+                     struct l3dsr_bridge *, const struct l3dsr_flow *flow,
+                     const struct l3dsr_flow *old_flow);
+void l3dsr_plan_simulate(const struct l3dsr_plan *, struct l3dsr_view *);
+
+void l3dsr_warn(const char *format, ...) OVS_PRINTF_FORMAT(1, 2);
+
+void l3dsr_change_format(const struct l3dsr_change *, struct ds *);
+char *l3dsr_change_apply(const struct l3dsr_change *) OVS_WARN_UNUSED_RESULT;
+
+/* Options for l3dsr_plan_apply(). */
+struct l3dsr_apply_options {
+    bool verbose;               /* Print each change once made. */
+    int fail_at;                /* Test hook: make the Nth change fail. */
+};
+
+bool l3dsr_plan_apply(const struct l3dsr_plan *,
+                      const struct l3dsr_apply_options *,
+                      bool *rolled_back);
 
 #endif /* l3dsr-plan.h */

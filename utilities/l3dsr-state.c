@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "l3dsr-conf.h"
+#include "l3dsr-flow.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "util.h"
@@ -42,6 +43,9 @@ l3dsr_state_destroy(struct l3dsr_state *state)
 {
     if (state) {
         svec_destroy(&state->bridges);
+        free(state->dpids);
+        free(state->options.in_port);
+        free(state->options.then);
         l3dsr_addrs_destroy(&state->aliases);
         for (size_t i = 0; i < state->n_sysctls; i++) {
             free(state->sysctls[i].name);
@@ -63,9 +67,13 @@ void
 l3dsr_state_union(struct l3dsr_state *dst, const struct l3dsr_state *src)
 {
     for (size_t i = 0; i < src->bridges.n; i++) {
-        if (!svec_contains_unsorted(&dst->bridges, src->bridges.names[i])) {
-            svec_add(&dst->bridges, src->bridges.names[i]);
-        }
+        l3dsr_state_add_bridge(dst, src->bridges.names[i], src->dpids[i]);
+    }
+    if (!dst->cookie) {
+        dst->cookie = src->cookie;
+    }
+    if (!dst->has_options && src->has_options) {
+        l3dsr_state_set_options(dst, &src->options);
     }
     for (size_t i = 0; i < src->aliases.n; i++) {
         l3dsr_addrs_add(&dst->aliases, &src->aliases.addrs[i]);
@@ -82,6 +90,69 @@ bool
 l3dsr_state_is_empty(const struct l3dsr_state *state)
 {
     return !state->bridges.n && !state->aliases.n && !state->n_sysctls;
+}
+
+/* Records that bridge 'name', of datapath ID 'dpid' (0 if unknown), may
+ * hold flows of ovs-l3dsr.  A bridge already recorded under another name
+ * with the same datapath ID is the same bridge: it takes the new name. */
+void
+l3dsr_state_add_bridge(struct l3dsr_state *state, const char *name,
+                       uint64_t dpid)
+{
+    for (size_t i = 0; i < state->bridges.n; i++) {
+        if (!strcmp(state->bridges.names[i], name)) {
+            if (dpid) {
+                state->dpids[i] = dpid;
+            }
+            return;
+        } else if (dpid && state->dpids[i] == dpid) {
+            free(state->bridges.names[i]);
+            state->bridges.names[i] = xstrdup(name);
+            return;
+        }
+    }
+    svec_add(&state->bridges, name);
+    state->dpids = xrealloc(state->dpids,
+                            state->bridges.n * sizeof *state->dpids);
+    state->dpids[state->bridges.n - 1] = dpid;
+}
+
+/* Returns the datapath ID recorded for bridge 'name', or 0. */
+uint64_t
+l3dsr_state_get_dpid(const struct l3dsr_state *state, const char *name)
+{
+    for (size_t i = 0; i < state->bridges.n; i++) {
+        if (!strcmp(state->bridges.names[i], name)) {
+            return state->dpids[i];
+        }
+    }
+    return 0;
+}
+
+/* Returns the bridge for the flows: 'bridge_opt' (from -b) if nonnull,
+ * otherwise the only bridge that 'state' names, otherwise NULL. */
+const char *
+l3dsr_state_pick_bridge(const struct l3dsr_state *state,
+                        const char *bridge_opt)
+{
+    return (bridge_opt ? bridge_opt
+            : state->bridges.n == 1 ? state->bridges.names[0]
+            : NULL);
+}
+
+void
+l3dsr_state_set_options(struct l3dsr_state *state,
+                        const struct l3dsr_state_options *options)
+{
+    char *in_port = nullable_xstrdup(options->in_port);
+    char *then = nullable_xstrdup(options->then);
+
+    free(state->options.in_port);
+    free(state->options.then);
+    state->options.in_port = in_port;
+    state->options.priority = options->priority;
+    state->options.then = then;
+    state->has_options = true;
 }
 
 struct l3dsr_sysctl *
@@ -130,15 +201,35 @@ parse_state_line(struct l3dsr_state *state, char *line)
 {
     char *save_ptr = NULL;
     char *key = strtok_r(line, " \t", &save_ptr);
+    char *rest = save_ptr ? save_ptr + strspn(save_ptr, " \t") : NULL;
+
+    if (key && !strcmp(key, "then")) {
+        /* Actions may hold spaces: the rest of the line. */
+        if (rest && *rest) {
+            free(state->options.then);
+            state->options.then = xstrdup(rest);
+            return NULL;
+        }
+        return xstrdup("not a state line");
+    }
+
     char *arg1 = strtok_r(NULL, " \t", &save_ptr);
     char *arg2 = strtok_r(NULL, " \t", &save_ptr);
     char *arg3 = strtok_r(NULL, " \t", &save_ptr);
+    unsigned long long int u64;
+    int n;
 
     if (!key || key[0] == '#') {
         return NULL;
-    } else if (!strcmp(key, "bridge") && arg1 && !arg2) {
-        svec_add(&state->bridges, arg1);
-        return NULL;
+    } else if (!strcmp(key, "bridge") && arg1 && !arg3) {
+        if (!arg2) {
+            /* Written before datapath IDs were recorded. */
+            l3dsr_state_add_bridge(state, arg1, 0);
+            return NULL;
+        } else if (str_to_ullong(arg2, 16, &u64) && u64) {
+            l3dsr_state_add_bridge(state, arg1, u64);
+            return NULL;
+        }
     } else if (!strcmp(key, "alias") && arg1 && !arg2) {
         struct in6_addr addr;
         if (ipv6_parse(arg1, &addr)) {
@@ -159,6 +250,23 @@ parse_state_line(struct l3dsr_state *state, char *line)
             l3dsr_state_set_sysctl(state, arg1, old_value, new_value);
             return NULL;
         }
+    } else if (!strcmp(key, "cookie") && arg1 && !arg2) {
+        if (str_to_ullong(arg1, 16, &u64)
+            && (u64 & L3DSR_COOKIE_MASK) == L3DSR_COOKIE) {
+            state->cookie = u64;
+            return NULL;
+        }
+        return xasprintf("%s is not a cookie of ovs-l3dsr", arg1);
+    } else if (!strcmp(key, "priority") && arg1 && !arg2) {
+        if (str_to_int(arg1, 10, &n) && n >= 0 && n <= UINT16_MAX) {
+            state->options.priority = n;
+            state->has_options = true;
+            return NULL;
+        }
+    } else if (!strcmp(key, "in-port") && arg1 && !arg2) {
+        free(state->options.in_port);
+        state->options.in_port = xstrdup(arg1);
+        return NULL;
     }
     return xstrdup("not a state line");
 }
@@ -213,7 +321,11 @@ l3dsr_state_write(const char *file_name, const struct l3dsr_state *state)
                 "\"ovs-l3dsr stop\".\n"
                 "# Written by ovs-l3dsr: do not edit.\n");
     for (size_t i = 0; i < state->bridges.n; i++) {
-        ds_put_format(&s, "bridge %s\n", state->bridges.names[i]);
+        ds_put_format(&s, "bridge %s", state->bridges.names[i]);
+        if (state->dpids[i]) {
+            ds_put_format(&s, " 0x%016"PRIx64, state->dpids[i]);
+        }
+        ds_put_char(&s, '\n');
     }
     for (size_t i = 0; i < state->aliases.n; i++) {
         const struct in6_addr *addr = &state->aliases.addrs[i];
@@ -226,6 +338,20 @@ l3dsr_state_write(const char *file_name, const struct l3dsr_state *state)
         const struct l3dsr_sysctl *sysctl = &state->sysctls[i];
         ds_put_format(&s, "sysctl %s %d %d\n", sysctl->name,
                       sysctl->old_value, sysctl->new_value);
+    }
+    if (state->cookie) {
+        ds_put_format(&s, "cookie 0x%016"PRIx64"\n", state->cookie);
+    }
+    if (state->has_options) {
+        const struct l3dsr_state_options *o = &state->options;
+
+        ds_put_format(&s, "priority %d\n", o->priority);
+        if (o->in_port) {
+            ds_put_format(&s, "in-port %s\n", o->in_port);
+        }
+        if (o->then) {
+            ds_put_format(&s, "then %s\n", o->then);
+        }
     }
 
     /* Write a new file and rename it over the old one, so that a reader or

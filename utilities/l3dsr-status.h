@@ -26,16 +26,23 @@
 struct ds;
 struct l3dsr_conf;
 struct l3dsr_view;
+struct svec;
 
 struct l3dsr_status_input {
     const struct l3dsr_conf *conf;
     struct l3dsr_view *view;
     bool flows_unknown;         /* A bridge could not be read, or none was
                                  * given. */
+    const struct svec *unreadable;     /* Bridges that could not be read... */
+    const struct svec *bridge_errors;  /* ...and why, or NULL. */
+    bool read_ok;               /* The rest could be read. */
+    bool no_flows;              /* --no-flows: the VIPs need no flow. */
 };
 
 bool l3dsr_status_print(const struct l3dsr_status_input *, bool all,
                         bool header);
 int l3dsr_check(const struct l3dsr_status_input *, struct ds *line);
+char *l3dsr_status_json(const struct l3dsr_status_input *, bool all,
+                        bool *ok);
 
 #endif /* l3dsr-status.h */

@@ -25,22 +25,26 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "byte-order.h"
 #include "daemon.h"
-#include "dirs.h"
 #include "fatal-signal.h"
-#include "l3dsr-change.h"
+#include "l3dsr-bridge.h"
 #include "l3dsr-conf.h"
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"
 #include "l3dsr-plan.h"
+#include "l3dsr-start.h"
 #include "l3dsr-state.h"
+#include "l3dsr-view.h"
+#include "flow.h"
 #include "latch.h"
 #include "lockfile.h"
 #include "openvswitch/dynamic-string.h"
+#include "openflow/openflow.h"
+#include "openvswitch/ofp-connection.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-monitor.h"
 #include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-switch.h"
 #include "openvswitch/ofp-util.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
@@ -54,11 +58,11 @@
 VLOG_DEFINE_THIS_MODULE(l3dsr_watch);
 
 /* Delays before connecting again to the bridge, in ms.  ovs-vswitchd comes
- * back within a second or so of a restart, so the first tries come fast,
- * and the longest delay keeps the flows back within a second of its
- * return. */
+ * back within a second or so of a restart, so the tries come fast (a
+ * refused connection to a local socket costs next to nothing), and the
+ * flows are back within a fraction of a second of its return. */
 #define MIN_BACKOFF 100
-#define MAX_BACKOFF 500
+#define MAX_BACKOFF 250
 
 /* Delays before checking again after a check failed, in ms. */
 #define MIN_RETRY 100
@@ -72,6 +76,7 @@ enum monitor_state {
     MON_DOWN,                   /* No connection; next try at
                                  * 'reconnect_at'. */
     MON_CONNECTING,             /* Connecting, OpenFlow hello. */
+    MON_CONFIG,                 /* Asked for the switch configuration. */
     MON_REQUESTED,              /* Monitor request sent, no reply yet. */
     MON_ACTIVE,                 /* Following the flow table. */
 };
@@ -85,7 +90,7 @@ struct watch {
     /* Flow monitor. */
     struct vconn *mon;
     enum monitor_state state;
-    ovs_be32 mon_xid;           /* Of the monitor request. */
+    ovs_be32 mon_xid;           /* Of the request awaiting a reply. */
     int backoff;                /* Current reconnection delay, in ms. */
     long long int reconnect_at;
     bool lost;                  /* Connection lost since it was active. */
@@ -100,7 +105,7 @@ struct watch {
 
     /* The flows of ovs-l3dsr as last built, to tell which flow updates
      * matter. */
-    struct l3dsr_flow *wanted[2];
+    struct l3dsr_flow **wanted;
     size_t n_wanted;
 
     bool exiting;
@@ -113,6 +118,7 @@ struct watch {
 #define WHY_MODIFIED "changed by another OpenFlow client"
 #define WHY_RESUMED "changed while the flow monitor was paused"
 #define WHY_RELOADED "missing after reload"
+#define WHY_PORT "a port came, went or changed"
 
 static struct latch hup_latch;
 
@@ -168,9 +174,8 @@ capture_end(struct capture *c, enum vlog_level level)
 static void
 set_wanted(struct watch *w, struct l3dsr_flow **flows, size_t n)
 {
-    for (size_t i = 0; i < w->n_wanted; i++) {
-        l3dsr_flow_destroy(w->wanted[i]);
-    }
+    l3dsr_flows_destroy(w->wanted, w->n_wanted);
+    w->wanted = xmalloc(n * sizeof *w->wanted);
     w->n_wanted = n;
     for (size_t i = 0; i < n; i++) {
         w->wanted[i] = l3dsr_flow_clone(flows[i]);
@@ -184,11 +189,8 @@ read_conf(struct watch *w)
     struct l3dsr_conf conf;
 
     l3dsr_conf_init(&conf);
-    if (w->opts->conf_file) {
-        l3dsr_conf_read_file(&conf, w->opts->conf_file);
-    } else {
-        l3dsr_conf_read_dir(&conf, w->opts->conf_dir);
-    }
+    l3dsr_conf_read(&conf, w->opts->conf_file, w->opts->conf_dir,
+                    w->opts->servers_dir);
     if (!l3dsr_conf_is_valid(&conf)) {
         l3dsr_conf_destroy(&conf);
         return false;
@@ -211,8 +213,8 @@ monitor_close(struct watch *w)
 static void
 find_bridge(struct watch *w)
 {
-    const char *name = w->opts->bridge;
     struct l3dsr_state state;
+    const char *name;
     char *error;
 
     l3dsr_state_init(&state);
@@ -221,17 +223,13 @@ find_bridge(struct watch *w)
         VLOG_WARN("%s", error);
         free(error);
     }
-    if (!name && state.bridges.n == 1) {
-        name = state.bridges.names[0];
-    }
+    name = l3dsr_state_pick_bridge(&state, w->opts->bridge);
     if (!nullable_string_is_equal(name, w->bridge)) {
         monitor_close(w);
         free(w->bridge);
         free(w->target);
         w->bridge = nullable_xstrdup(name);
-        w->target = (!name ? NULL
-                     : strchr(name, ':') ? xstrdup(name)
-                     : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name));
+        w->target = name ? l3dsr_bridge_target(name) : NULL;
         w->backoff = MIN_BACKOFF;
         w->reconnect_at = 0;
         w->lost = false;
@@ -242,30 +240,83 @@ find_bridge(struct watch *w)
     l3dsr_state_destroy(&state);
 }
 
+/* Returns true if the state file 'state' names bridge 'br', by its
+ * datapath ID, so that a bridge reached under another name (-b) is the same
+ * bridge, or by name if the state file does not know the ID (an older
+ * state file). */
 static bool
-bridge_is_owned(const struct l3dsr_state *state, const char *bridge)
+bridge_is_owned(const struct l3dsr_state *state,
+                const struct l3dsr_bridge *br)
 {
     for (size_t i = 0; i < state->bridges.n; i++) {
-        if (!strcmp(state->bridges.names[i], bridge)) {
+        uint64_t dpid = state->dpids[i];
+
+        if (dpid ? dpid == br->dpid
+            : !strcmp(state->bridges.names[i], br->name)) {
             return true;
         }
     }
     return false;
 }
 
+/* A flow of ovs-l3dsr that another client modified may have lost the
+ * cookie on the way (mod-flows without "cookie=" sets it to 0).  The rules
+ * that ovs-l3dsr installed stay its own, so that such a flow is replaced
+ * like any other changed flow, rather than refused as someone else's
+ * (which "start" does for a rule that it finds taken). */
+static void
+reclaim_rules(const struct watch *w, struct l3dsr_bridge *br)
+{
+    for (size_t i = 0; i < br->n_flows; i++) {
+        struct l3dsr_flow *flow = br->flows[i];
+
+        for (size_t j = 0; j < w->n_wanted; j++) {
+            if (l3dsr_flow_same_rule(flow, w->wanted[j])) {
+                flow->cookie = w->wanted[j]->cookie;
+            }
+        }
+    }
+}
+
+/* Returns true if 'm' matches one input port, and stores it in '*port'. */
+static bool
+match_in_port(const struct match *m, ofp_port_t *port)
+{
+    *port = m->flow.in_port.ofp_port;
+    return m->wc.masks.in_port.ofp_port == u16_to_ofp(UINT16_MAX);
+}
+
+/* Returns true if 'flow', a flow that ovs-l3dsr owns and no longer wants,
+ * is one of its flows left behind by a port that changed its number: it
+ * matches an input port other than that of the flows wanted, which all
+ * have the same (--in-port).  Such a flow must go, since the old number
+ * may come to stand for another port. */
+static bool
+is_stale_in_port(const struct watch *w, const struct l3dsr_flow *flow)
+{
+    ofp_port_t port, wanted_port;
+
+    return (w->n_wanted
+            && match_in_port(&flow->match, &port)
+            && (!match_in_port(&w->wanted[0]->match, &wanted_port)
+                || port != wanted_port));
+}
+
 /* Plans into 'plan' what puts back what ovs-l3dsr owns: from "start"'s own
  * plan, the flows of the bridge ('br', if nonnull) that are missing or
- * differ, and the VIPs that the state file says ovs-l3dsr added to "lo"
- * and that are gone from it.  Sysctls and removals are "start"'s business,
- * not the watch's.  Returns NULL if successful, otherwise a malloc()'d
- * error message. */
+ * differ, built with the cookie and the options that the state file records
+ * (those of the last "start", which may not be the watch's own), the flows
+ * of a port number gone stale (is_stale_in_port()), and the VIPs that the
+ * state file says ovs-l3dsr added to "lo" and that are gone from it.
+ * Sysctls and other removals are "start"'s business, not the watch's.
+ * Returns NULL if successful, otherwise a malloc()'d error message. */
 static char *
 plan_repairs(struct watch *w, const struct l3dsr_state *state,
              struct l3dsr_view *view, struct l3dsr_bridge *br,
              struct l3dsr_plan *plan)
 {
-    struct l3dsr_flow *flows[2];
-    size_t n_flows = 0;
+    struct l3dsr_flows flows = { .flows = NULL };
+    struct l3dsr_flow_options options;
     struct svec unreachable;
     char *error;
     int retval;
@@ -275,16 +326,14 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
         return xasprintf("cannot read the addresses of lo (%s)",
                          ovs_strerror(retval));
     }
+    w->opts->flow_options(state, &options);
     if (br) {
-        error = l3dsr_build_flows(&w->conf, br, w->opts->flow_options,
-                                  flows, &n_flows);
+        error = l3dsr_build_flows(&w->conf, br, &options, &flows);
         if (error) {
-            for (size_t i = 0; i < n_flows; i++) {
-                l3dsr_flow_destroy(flows[i]);
-            }
+            l3dsr_flows_destroy(flows.flows, flows.n);
             return error;
         }
-        set_wanted(w, flows, n_flows);
+        set_wanted(w, flows.flows, flows.n);
     }
 
     struct l3dsr_plan_input in = {
@@ -299,10 +348,13 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
     svec_init(&unreachable);
     l3dsr_plan_init(&start);
     l3dsr_state_init(&after);
-    error = l3dsr_plan_start(&in, state, flows, n_flows, &start, &after);
+    error = l3dsr_plan_start(&in, state, flows.flows, flows.n, &start,
+                             &after);
     for (size_t i = 0; !error && i < start.n; i++) {
         const struct l3dsr_change *c = &start.changes[i];
         if ((c->type == L3DSR_ADD_FLOW && c->br == br)
+            || (c->type == L3DSR_DEL_FLOW && c->br == br
+                && is_stale_in_port(w, c->flow))
             || (c->type == L3DSR_ADD_ALIAS
                 && l3dsr_addrs_contains(&state->aliases, &c->addr))) {
             struct l3dsr_plan one = { .changes = CONST_CAST(
@@ -314,9 +366,7 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
     l3dsr_state_destroy(&after);
     l3dsr_plan_destroy(&start);
     svec_destroy(&unreachable);
-    for (size_t i = 0; i < n_flows; i++) {
-        l3dsr_flow_destroy(flows[i]);
-    }
+    l3dsr_flows_destroy(flows.flows, flows.n);
     return error;
 }
 
@@ -325,7 +375,7 @@ static bool
 apply_repairs(struct watch *w, const struct l3dsr_plan *plan)
 {
     struct l3dsr_apply_options options = { .verbose = false };
-    size_t n_flows = 0, n_replaced = 0;
+    size_t n_flows = 0, n_replaced = 0, n_removed = 0;
     struct capture capture;
     sigset_t block, prev;
     bool rolled_back;
@@ -354,10 +404,17 @@ apply_repairs(struct watch *w, const struct l3dsr_plan *plan)
                           ds_cstr(&s));
             }
             ds_destroy(&s);
+        } else if (c->type == L3DSR_DEL_FLOW) {
+            n_removed++;
         } else {
             n_flows++;
             n_replaced += c->old_flow != NULL;
         }
+    }
+    if (n_removed && ok) {
+        VLOG_INFO("removed %"PRIuSIZE" flow%s on %s that matched the old "
+                  "number of the input port", n_removed,
+                  n_removed > 1 ? "s" : "", w->bridge);
     }
     if (n_flows && ok) {
         VLOG_INFO("reinstalled %"PRIuSIZE" flow%s on %s (%s)", n_flows,
@@ -405,15 +462,22 @@ check(struct watch *w, bool flows, bool locked)
     }
     w->stopped_warned = false;
 
-    if (flows && w->bridge && bridge_is_owned(&state, w->bridge)) {
+    if (flows && w->bridge) {
         error = l3dsr_bridge_open(w->bridge, &br);
-        if (!error) {
-            view.bridges = xmalloc(sizeof *view.bridges);
-            view.bridges[view.n_bridges++] = br;
-            error = l3dsr_bridge_dump(br);
-        }
         if (error) {
             goto out;
+        }
+        view.bridges = xmalloc(sizeof *view.bridges);
+        view.bridges[view.n_bridges++] = br;
+        if (!bridge_is_owned(&state, br)) {
+            /* Not, or no longer, the bridge of the flows. */
+            br = NULL;
+        } else {
+            error = l3dsr_bridge_dump(br);
+            if (error) {
+                goto out;
+            }
+            reclaim_rules(w, br);
         }
     }
 
@@ -456,7 +520,9 @@ out:
 static bool
 update_is_relevant(const struct watch *w, const struct ofputil_flow_update *u)
 {
-    if (ntohll(u->cookie) == L3DSR_COOKIE) {
+    struct l3dsr_flow flow = { .cookie = u->cookie };
+
+    if (l3dsr_flow_is_owned(&flow)) {
         return true;
     }
     for (size_t i = 0; i < w->n_wanted; i++) {
@@ -514,6 +580,62 @@ monitor_lost(struct watch *w, int error)
     w->reconnect_at = time_msec() + w->backoff;
 }
 
+/* Sends 'msg' on the monitor connection, with 'xid' for the reply to wait
+ * for if nonnull.  Returns true if successful. */
+static bool
+monitor_send(struct watch *w, struct ofpbuf *msg, ovs_be32 *xid)
+{
+    int error;
+
+    ofpmsg_update_length(msg);
+    if (xid) {
+        *xid = ((struct ofp_header *) msg->data)->xid;
+    }
+    error = vconn_send(w->mon, msg);
+    if (error) {
+        ofpbuf_delete(msg);
+        monitor_lost(w, error);
+        return false;
+    }
+    return true;
+}
+
+/* The switch sends a service connection, such as the watch's, no port
+ * status unless it has a nonzero miss_send_len, which OFPT_SET_CONFIG
+ * sets along with the bridge's fragment handling: the watch first reads
+ * the configuration, to give the fragment handling back unchanged. */
+static void
+monitor_send_get_config(struct watch *w)
+{
+    struct ofpbuf *msg = ofpraw_alloc(OFPRAW_OFPT_GET_CONFIG_REQUEST,
+                                      OFP10_VERSION, 0);
+    if (monitor_send(w, msg, &w->mon_xid)) {
+        w->state = MON_CONFIG;
+    }
+}
+
+/* Asks for port status messages, and only those: the watch follows the
+ * ports because flows with --in-port name one by its number, which changes
+ * when the port is added again. */
+static bool
+monitor_send_async_config(struct watch *w, const struct ofp_header *reply)
+{
+    struct ofputil_switch_config config;
+    struct ofputil_async_cfg ac;
+
+    ofputil_decode_get_config_reply(reply, &config);
+    config.miss_send_len = OFP_DEFAULT_MISS_SEND_LEN;
+    config.invalid_ttl_to_controller = -1;
+    memset(&ac, 0, sizeof ac);
+    ac.primary[OAM_PORT_STATUS] = ((1u << OFPPR_ADD) | (1u << OFPPR_DELETE)
+                                   | (1u << OFPPR_MODIFY));
+    return (monitor_send(w, ofputil_encode_set_config(&config,
+                                                      OFP10_VERSION), NULL)
+            && monitor_send(w, ofputil_encode_set_async_config(
+                                &ac, 1u << OAM_PORT_STATUS, OFP10_VERSION),
+                            NULL));
+}
+
 static void
 monitor_send_request(struct watch *w)
 {
@@ -525,17 +647,10 @@ monitor_send_request(struct watch *w)
         .table_id = 0xff,
     };
     struct ofpbuf *msg = ofpbuf_new(0);
-    int error;
 
     match_init_catchall(&fmr.match);
     ofputil_append_flow_monitor_request(&fmr, msg, OFPUTIL_P_OF10_STD);
-    ofpmsg_update_length(msg);
-    w->mon_xid = ((struct ofp_header *) msg->data)->xid;
-    error = vconn_send(w->mon, msg);
-    if (error) {
-        ofpbuf_delete(msg);
-        monitor_lost(w, error);
-    } else {
+    if (monitor_send(w, msg, &w->mon_xid)) {
         w->state = MON_REQUESTED;
     }
 }
@@ -550,8 +665,26 @@ monitor_handle(struct watch *w, struct ofpbuf *msg)
         return;
     }
     switch ((int) type) {
-    case OFPTYPE_ECHO_REQUEST:
-        vconn_send(w->mon, ofputil_encode_echo_reply(oh));
+    case OFPTYPE_ECHO_REQUEST: {
+        struct ofpbuf *reply = ofputil_encode_echo_reply(oh);
+        if (vconn_send(w->mon, reply)) {
+            ofpbuf_delete(reply);
+        }
+        break;
+    }
+
+    case OFPTYPE_GET_CONFIG_REPLY:
+        if (w->state == MON_CONFIG && oh->xid == w->mon_xid
+            && monitor_send_async_config(w, oh)) {
+            monitor_send_request(w);
+        }
+        break;
+
+    case OFPTYPE_PORT_STATUS:
+        if (w->state == MON_ACTIVE) {
+            w->check_flows = true;
+            w->why = WHY_PORT;
+        }
         break;
 
     case OFPTYPE_FLOW_MONITOR_STATS_REPLY:
@@ -622,7 +755,7 @@ monitor_run(struct watch *w)
             monitor_lost(w, error);
             return;
         }
-        monitor_send_request(w);
+        monitor_send_get_config(w);
     }
     for (int i = 0; w->mon && i < 50; i++) {
         struct ofpbuf *msg;
@@ -814,7 +947,7 @@ l3dsr_watch_main(const struct l3dsr_watch_options *opts)
     log_flows_stay(NULL);
     monitor_close(&w);
     unixctl_server_destroy(server);
-    set_wanted(&w, NULL, 0);
+    l3dsr_flows_destroy(w.wanted, w.n_wanted);
     l3dsr_conf_destroy(&w.conf);
     free(w.bridge);
     free(w.target);

@@ -26,13 +26,20 @@
 #include <stdbool.h>
 
 struct l3dsr_flow_options;
+struct l3dsr_state;
 
 struct l3dsr_watch_options {
-    const char *conf_file;      /* Configuration file, or NULL... */
+    const char *servers_dir;    /* Servers directory, or NULL... */
+    const char *conf_file;      /* ...configuration file, or NULL... */
     const char *conf_dir;       /* ...to read this directory. */
     const char *bridge;         /* -b, or NULL for the state file's. */
     const char *state_file;
-    const struct l3dsr_flow_options *flow_options;
+
+    /* Sets the cookie of the flows and '*flow_options' as the state file's
+     * 'state' records them, as "start" without options would use them.
+     * The strings of '*flow_options' point into 'state'. */
+    void (*flow_options)(const struct l3dsr_state *state,
+                         struct l3dsr_flow_options *flow_options);
     const char *unixctl_path;   /* --unixctl, or NULL for the default. */
 
     /* Does what "ovs-l3dsr start" does, reporting on stdout and stderr.

@@ -3,8 +3,8 @@
 bin_PROGRAMS += utilities/ovs-l3dsr
 utilities_ovs_l3dsr_SOURCES = \
 	utilities/ovs-l3dsr.c \
-	utilities/l3dsr-change.c \
-	utilities/l3dsr-change.h \
+	utilities/l3dsr-bridge.c \
+	utilities/l3dsr-bridge.h \
 	utilities/l3dsr-conf.c \
 	utilities/l3dsr-conf-read.c \
 	utilities/l3dsr-conf.h \
@@ -14,10 +14,14 @@ utilities_ovs_l3dsr_SOURCES = \
 	utilities/l3dsr-host.h \
 	utilities/l3dsr-plan.c \
 	utilities/l3dsr-plan.h \
+	utilities/l3dsr-start.c \
+	utilities/l3dsr-start.h \
 	utilities/l3dsr-state.c \
 	utilities/l3dsr-state.h \
 	utilities/l3dsr-status.c \
 	utilities/l3dsr-status.h \
+	utilities/l3dsr-view.c \
+	utilities/l3dsr-view.h \
 	utilities/l3dsr-watch.c \
 	utilities/l3dsr-watch.h
 utilities_ovs_l3dsr_LDADD = lib/libopenvswitch.la

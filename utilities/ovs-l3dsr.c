@@ -29,38 +29,58 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "byte-order.h"
 #include "command-line.h"
 #include "daemon.h"
 #include "dirs.h"
 #include "fatal-signal.h"
-#include "l3dsr-change.h"
+#include "l3dsr-bridge.h"
 #include "l3dsr-conf.h"
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"
 #include "l3dsr-plan.h"
+#include "l3dsr-start.h"
 #include "l3dsr-state.h"
 #include "l3dsr-status.h"
+#include "l3dsr-view.h"
 #include "l3dsr-watch.h"
 #include "lockfile.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 
 /* Command-line options. */
 static bool show_all;                   /* -a: Also what is not configured. */
 static char *bridge_name;               /* -b: Bridge for the flows. */
 static char *conf_dir = "/etc/dsr.d";   /* -d: Configuration directory. */
+static bool conf_dir_given;             /* -d was given. */
 static char *conf_file;                 /* -f: Configuration file. */
+static char *servers_dir;               /* --servers: One file per server. */
+static bool no_flows;                   /* --no-flows: Only "lo", sysctls. */
 static bool dry_run;                    /* -n: Change nothing. */
 static bool verbose;                    /* -v: Print the changes. */
 static bool no_header;                  /* -x: No status header. */
 static char *state_file;                /* --state-file. */
+static bool json_format;                /* --format=json. */
 static char *unixctl_path;              /* --unixctl (watch). */
 static struct l3dsr_flow_options flow_options = {
-    .priority = 40000,                  /* --priority. */
-    .then = "normal",                   /* --then. */
+    .priority = -1,                     /* --priority. */
+    .then = NULL,                       /* --then. */
     .in_port = NULL,                    /* --in-port. */
 };
+static bool in_port_given;              /* --in-port, also "any". */
+
+/* How long "start", "stop" and "restart" wait for the lock on the state
+ * file that another ovs-l3dsr holds (a "watch" that repairs something holds
+ * it for a moment), in milliseconds. */
+#define LOCK_WAIT_MSEC 2000
+#define LOCK_RETRY_MSEC 50
+
+/* The flow options when neither the command line nor the state file gives
+ * them. */
+#define DEFAULT_PRIORITY 40000
+#define DEFAULT_THEN "normal"
 
 /* Everything one run of ovs-l3dsr knows. */
 struct ctx {
@@ -68,7 +88,10 @@ struct ctx {
     struct l3dsr_state state;           /* As the state file says. */
     struct l3dsr_view view;             /* The host and its bridges. */
     struct l3dsr_bridge *target;        /* Bridge for the flows, or NULL. */
-    struct svec unreachable;            /* Bridges that could not be read. */
+    struct l3dsr_flow_options flow_options; /* The command line's, completed
+                                             * from 'state' ("start"). */
+    struct svec unreachable;            /* Bridges that could not be read... */
+    struct svec unreachable_errors;     /* ...and why. */
     struct lockfile *lock;
 };
 
@@ -82,7 +105,9 @@ ctx_init(struct ctx *ctx)
     l3dsr_state_init(&ctx->state);
     l3dsr_view_init(&ctx->view);
     ctx->target = NULL;
+    ctx->flow_options = flow_options;
     svec_init(&ctx->unreachable);
+    svec_init(&ctx->unreachable_errors);
     ctx->lock = NULL;
 }
 
@@ -93,6 +118,7 @@ ctx_destroy(struct ctx *ctx)
     l3dsr_state_destroy(&ctx->state);
     l3dsr_view_destroy(&ctx->view);
     svec_destroy(&ctx->unreachable);
+    svec_destroy(&ctx->unreachable_errors);
     lockfile_unlock(ctx->lock);
 }
 
@@ -114,11 +140,7 @@ load_conf(struct ctx *ctx)
 {
     struct l3dsr_conf *conf = &ctx->conf;
 
-    if (conf_file) {
-        l3dsr_conf_read_file(conf, conf_file);
-    } else {
-        l3dsr_conf_read_dir(conf, conf_dir);
-    }
+    l3dsr_conf_read(conf, conf_file, conf_dir, servers_dir);
     fflush(stdout);
     if (conf->no_dir) {
         l3dsr_warn("cannot find the configuration directory (%s).  "
@@ -140,6 +162,16 @@ load_conf(struct ctx *ctx)
     return true;
 }
 
+/* Makes the configuration of 'state' the owner of the flows that are built
+ * and recognized as ovs-l3dsr's own.  A state file from before
+ * configurations had cookies of their own owns the flows of the old
+ * cookie. */
+static void
+set_owner(const struct l3dsr_state *state)
+{
+    l3dsr_flow_set_owner(state->cookie ? state->cookie : L3DSR_COOKIE);
+}
+
 /* Reads the state file into 'ctx->state'.  Returns true if successful. */
 static bool
 load_state(struct ctx *ctx)
@@ -150,11 +182,82 @@ load_state(struct ctx *ctx)
         free(error);
         return false;
     }
+
+    set_owner(&ctx->state);
     return true;
 }
 
+/* Chooses the cookie of a configuration that has none yet: the one of the
+ * lowest owner number that no flow of ovs-l3dsr on 'br' has, so that a
+ * first configuration keeps the cookie of older versions and the next ones
+ * do not take the flows of those already there. */
+static void
+choose_cookie(struct ctx *ctx, const struct l3dsr_bridge *br)
+{
+    uint64_t cookie = L3DSR_COOKIE;
+
+    if (ctx->state.cookie || !l3dsr_state_is_empty(&ctx->state)) {
+        return;
+    }
+    for (bool used = true; used; cookie += used) {
+        used = false;
+        for (size_t i = 0; br && i < br->n_flows; i++) {
+            used = used || ntohll(br->flows[i]->cookie) == cookie;
+        }
+    }
+    ctx->state.cookie = cookie;
+    l3dsr_flow_set_owner(cookie);
+}
+
+/* Returns 's', or "any" for NULL, to show an --in-port. */
+static const char *
+in_port_str(const char *s)
+{
+    return s ? s : "any";
+}
+
+/* Sets 'o' to the flow options 'given' on the command line ('given_in_port'
+ * tells whether it gave --in-port), with those that it did not give taken
+ * from 'state', else from the defaults, and prints each option that 'given'
+ * changes from 'state', as "in_port: p1 -> any".  The strings of 'o' point
+ * into 'given' and 'state'. */
+static void
+merge_flow_options(const struct l3dsr_state *state,
+                   const struct l3dsr_flow_options *given, bool given_in_port,
+                   struct l3dsr_flow_options *o)
+{
+    const struct l3dsr_state_options *old = &state->options;
+
+    *o = *given;
+    if (!state->has_options) {
+        o->priority = o->priority < 0 ? DEFAULT_PRIORITY : o->priority;
+        o->then = o->then ? o->then : DEFAULT_THEN;
+        return;
+    }
+
+    if (!given_in_port) {
+        o->in_port = old->in_port;
+    } else if (!nullable_string_is_equal(o->in_port, old->in_port)) {
+        printf("in_port: %s -> %s\n", in_port_str(old->in_port),
+               in_port_str(o->in_port));
+    }
+    if (o->priority < 0) {
+        o->priority = old->priority;
+    } else if (o->priority != old->priority) {
+        printf("priority: %d -> %d\n", old->priority, o->priority);
+    }
+    const char *old_then = old->then ? old->then : DEFAULT_THEN;
+    if (!o->then) {
+        o->then = old_then;
+    } else if (strcmp(o->then, old_then)) {
+        printf("then: %s -> %s\n", old_then, o->then);
+    }
+    fflush(stdout);
+}
+
 /* Locks the state file against other runs of ovs-l3dsr that change the
- * host.  Returns true if successful. */
+ * host, waiting up to LOCK_WAIT_MSEC for another one to let it go.  Returns
+ * true if successful. */
 static bool
 lock_state(struct ctx *ctx)
 {
@@ -169,7 +272,14 @@ lock_state(struct ctx *ctx)
     }
     free(dir);
 
-    error = lockfile_lock(state_file, &ctx->lock);
+    /* The lock module's own warnings would repeat ours on each try. */
+    vlog_set_levels(vlog_module_from_name("lockfile"), VLF_ANY_DESTINATION,
+                    VLL_ERR);
+    long long int deadline = time_msec() + LOCK_WAIT_MSEC;
+    while ((error = lockfile_lock(state_file, &ctx->lock)) == EAGAIN
+           && time_msec() < deadline) {
+        xnanosleep(LOCK_RETRY_MSEC * 1000 * 1000);
+    }
     if (error) {
         ovs_error(error, "%s: cannot lock the state file%s", state_file,
                   error == EAGAIN ? " (is another ovs-l3dsr running?)" : "");
@@ -207,9 +317,18 @@ open_bridge(struct ctx *ctx, const char *name, bool required)
         } else {
             l3dsr_warn("%s", error);
             svec_add(&ctx->unreachable, name);
+            svec_add(&ctx->unreachable_errors, error);
         }
         free(error);
         return NULL;
+    }
+
+    /* Another name of a bridge already open: the same bridge. */
+    for (size_t i = 0; i < view->n_bridges; i++) {
+        if (br->dpid && view->bridges[i]->dpid == br->dpid) {
+            l3dsr_bridge_close(br);
+            return view->bridges[i];
+        }
     }
 
     view->bridges = xrealloc(view->bridges,
@@ -224,7 +343,18 @@ static void
 open_old_bridges(struct ctx *ctx)
 {
     for (size_t i = 0; i < ctx->state.bridges.n; i++) {
-        open_bridge(ctx, ctx->state.bridges.names[i], false);
+        const char *name = ctx->state.bridges.names[i];
+        uint64_t dpid = ctx->state.dpids[i];
+        bool open = false;
+
+        /* A bridge already open under another name (-b) is not reached
+         * again by the name recorded, which may be stale. */
+        for (size_t j = 0; j < ctx->view.n_bridges; j++) {
+            open = open || (dpid && ctx->view.bridges[j]->dpid == dpid);
+        }
+        if (!open) {
+            open_bridge(ctx, name, false);
+        }
     }
 }
 
@@ -341,7 +471,7 @@ run_plan(struct ctx *ctx, const char *action, const struct l3dsr_plan *plan,
  * before anything changes.  Returns true if successful. */
 static bool
 prepare_change(struct ctx *ctx, const char *action, bool start,
-               struct l3dsr_flow *flows[2], size_t *n_flows)
+               struct l3dsr_flows *flows)
 {
     if (start && !load_conf(ctx)) {
         return false;
@@ -355,26 +485,31 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
         return false;
     }
 
-    /* The bridge for the flows: -b, or the one used before. */
-    const char *target = bridge_name;
-    if (!target && ctx->state.bridges.n == 1) {
-        target = ctx->state.bridges.names[0];
-    }
+    /* The bridge for the flows: -b, or the one used before.  With
+     * --no-flows, none: the flows of an earlier start go. */
+    const char *target = (no_flows ? NULL
+                          : l3dsr_state_pick_bridge(&ctx->state,
+                                                    bridge_name));
     if (target) {
         ctx->target = open_bridge(ctx, target, start);
         if (start && !ctx->target) {
             return false;
         }
-    } else if (start && l3dsr_conf_has_l3(&ctx->conf)) {
+    } else if (start && !no_flows && l3dsr_conf_has_l3(&ctx->conf)) {
         ovs_error(0, "L3DSR entries need a bridge for their flows: use "
-                  "-b BRIDGE");
+                  "-b BRIDGE (or, on a server behind a hypervisor's "
+                  "bridge, --no-flows)");
         return false;
     }
     open_old_bridges(ctx);
 
     if (start) {
+        choose_cookie(ctx, ctx->target);
+        merge_flow_options(&ctx->state, &flow_options, in_port_given,
+                           &ctx->flow_options);
+
         char *error = l3dsr_build_flows(&ctx->conf, ctx->target,
-                                        &flow_options, flows, n_flows);
+                                        &ctx->flow_options, flows);
         if (error) {
             ovs_error(0, "%s", error);
             free(error);
@@ -384,21 +519,21 @@ prepare_change(struct ctx *ctx, const char *action, bool start,
     return true;
 }
 
-/* "start", "stop" and "restart".  "restart" is planned as a whole, the start
- * on the host as the stop leaves it, and applied at once, so that a failure
- * rolls back to the host as it was before the stop. */
+/* "start", "stop" and "restart".  "restart" is planned as "start" is: as
+ * the net difference between what is in place and what the configuration
+ * asks for, so that an unchanged configuration changes nothing, and the
+ * VIPs never go without their flows or their addresses. */
 static int
 do_change(const char *action)
 {
-    bool stop = strcmp(action, "start");
-    bool start = strcmp(action, "stop");
-    struct l3dsr_flow *flows[2];
-    size_t n_flows = 0;
+    bool stop = !strcmp(action, "stop");
+    bool start = !stop;
+    struct l3dsr_flows flows = { .flows = NULL };
     struct ctx ctx;
     bool ok;
 
     ctx_init(&ctx);
-    ok = prepare_change(&ctx, action, start, flows, &n_flows);
+    ok = prepare_change(&ctx, action, start, &flows);
     if (ok) {
         struct l3dsr_plan_input in = {
             .conf = &ctx.conf,
@@ -420,8 +555,17 @@ do_change(const char *action)
             l3dsr_state_union(&mid, &ctx.state);
         }
         if (start) {
-            error = l3dsr_plan_start(&in, &mid, flows, n_flows, &plan,
+            const struct l3dsr_flow_options *o = &ctx.flow_options;
+            struct l3dsr_state_options options = {
+                .in_port = CONST_CAST(char *, o->in_port),
+                .priority = o->priority,
+                .then = CONST_CAST(char *, o->then),
+            };
+
+            error = l3dsr_plan_start(&in, &mid, flows.flows, flows.n, &plan,
                                      &after);
+            after.cookie = l3dsr_flow_get_owner();
+            l3dsr_state_set_options(&after, &options);
         } else {
             l3dsr_state_union(&after, &mid);
         }
@@ -437,12 +581,16 @@ do_change(const char *action)
         l3dsr_state_destroy(&after);
 
         /* A bridge that could not be reached may still hold flows. */
-        ok = ok && !(stop && !start && ctx.unreachable.n);
+        if (ok && stop && ctx.unreachable.n) {
+            ovs_error(0, "%s: cannot reach %s: its flows may still be "
+                      "there and stay in %s (if the bridge can be reached "
+                      "another way, give that with -b)", action,
+                      ctx.unreachable.names[0], state_file);
+            ok = false;
+        }
     }
 
-    for (size_t i = 0; i < n_flows; i++) {
-        l3dsr_flow_destroy(flows[i]);
-    }
+    l3dsr_flows_destroy(flows.flows, flows.n);
     ctx_destroy(&ctx);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
@@ -456,7 +604,9 @@ read_status(struct ctx *ctx, struct l3dsr_status_input *in)
     bool ok = load_state(ctx);
 
     ok = read_lo(ctx) && ok;
-    if (bridge_name) {
+    if (no_flows) {
+        /* A guest: no bridge to read. */
+    } else if (bridge_name) {
         open_bridge(ctx, bridge_name, false);
     } else {
         open_old_bridges(ctx);
@@ -464,12 +614,34 @@ read_status(struct ctx *ctx, struct l3dsr_status_input *in)
 
     in->conf = &ctx->conf;
     in->view = &ctx->view;
-    in->flows_unknown = ctx->unreachable.n || !ctx->view.n_bridges;
-    if (ok && !ctx->view.n_bridges && !ctx->unreachable.n
+    in->flows_unknown = (!no_flows
+                         && (ctx->unreachable.n || !ctx->view.n_bridges));
+    in->unreadable = &ctx->unreachable;
+    in->bridge_errors = &ctx->unreachable_errors;
+    in->read_ok = ok && !ctx->unreachable.n;
+    in->no_flows = no_flows;
+    if (ok && !no_flows && !ctx->view.n_bridges && !ctx->unreachable.n
         && l3dsr_conf_has_l3(&ctx->conf)) {
         l3dsr_warn("no bridge known: flows not checked (use -b BRIDGE)");
     }
     return ok && !ctx->unreachable.n;
+}
+
+/* "status --format=json": the same exit status as "status", and a JSON
+ * document even if the configuration is invalid. */
+static bool
+print_status_json(struct ctx *ctx)
+{
+    struct l3dsr_status_input in = { .conf = NULL };
+    bool ok;
+
+    if (load_conf(ctx)) {
+        read_status(ctx, &in);
+    }
+    char *s = l3dsr_status_json(&in, show_all, &ok);
+    puts(s);
+    free(s);
+    return ok;
 }
 
 /* "status", with dsrctl's exit status: 0 whether or not the configured
@@ -483,6 +655,11 @@ do_status(void)
     bool ok;
 
     ctx_init(&ctx);
+    if (json_format) {
+        ok = print_status_json(&ctx);
+        ctx_destroy(&ctx);
+        return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+    }
     ok = load_conf(&ctx);
     if (ok && !ctx.conf.n_vips && !show_all) {
         printf("No configured DSRs found.\n");
@@ -531,6 +708,19 @@ watch_start(void)
     return do_change("start") == EXIT_SUCCESS;
 }
 
+/* "watch": the cookie and the flow options that 'state' records, to put
+ * back the flows that "start" installed, as "start" without options would
+ * build them. */
+static void
+watch_flow_options(const struct l3dsr_state *state,
+                   struct l3dsr_flow_options *o)
+{
+    static const struct l3dsr_flow_options none = { .priority = -1 };
+
+    set_owner(state);
+    merge_flow_options(state, &none, false, o);
+}
+
 static int
 do_watch(void)
 {
@@ -538,15 +728,17 @@ do_watch(void)
         ovs_fatal(0, "watch: -n is not supported");
     }
     conf_file = conf_file ? abs_file_name(NULL, conf_file) : NULL;
+    servers_dir = servers_dir ? abs_file_name(NULL, servers_dir) : NULL;
     conf_dir = abs_file_name(NULL, conf_dir);
     state_file = abs_file_name(NULL, state_file);
 
     struct l3dsr_watch_options options = {
+        .servers_dir = servers_dir,
         .conf_file = conf_file,
         .conf_dir = conf_dir,
         .bridge = bridge_name,
         .state_file = state_file,
-        .flow_options = &flow_options,
+        .flow_options = watch_flow_options,
         .unixctl_path = unixctl_path,
         .start = watch_start,
     };
@@ -625,7 +817,10 @@ parse_options(int argc, char *argv[])
         OPT_PRIORITY,
         OPT_THEN,
         OPT_STATE_FILE,
+        OPT_FORMAT,
         OPT_UNIXCTL,
+        OPT_SERVERS,
+        OPT_NO_FLOWS,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
     };
@@ -641,7 +836,10 @@ parse_options(int argc, char *argv[])
         {"priority", required_argument, NULL, OPT_PRIORITY},
         {"then", required_argument, NULL, OPT_THEN},
         {"state-file", required_argument, NULL, OPT_STATE_FILE},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        {"servers", required_argument, NULL, OPT_SERVERS},
+        {"no-flows", no_argument, NULL, OPT_NO_FLOWS},
         /* VLOG_LONG_OPTIONS but -v, which is ovs-l3dsr's --verbose. */
         {"log-file", optional_argument, NULL, OPT_LOG_FILE},
         {"syslog-method", required_argument, NULL, OPT_SYSLOG_IMPL},
@@ -673,6 +871,7 @@ parse_options(int argc, char *argv[])
                 ovs_fatal(0, "-d: directory name expected");
             }
             conf_dir = optarg;
+            conf_dir_given = true;
             break;
 
         case 'f':
@@ -692,7 +891,8 @@ parse_options(int argc, char *argv[])
             break;
 
         case OPT_IN_PORT:
-            flow_options.in_port = optarg;
+            flow_options.in_port = strcasecmp(optarg, "any") ? optarg : NULL;
+            in_port_given = true;
             break;
 
         case OPT_PRIORITY:
@@ -712,8 +912,30 @@ parse_options(int argc, char *argv[])
             state_file = optarg;
             break;
 
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "json")) {
+                json_format = true;
+            } else if (!strcmp(optarg, "text")) {
+                json_format = false;
+            } else {
+                ovs_fatal(0, "--format: \"%s\" is neither text nor json",
+                          optarg);
+            }
+            break;
+
         case OPT_UNIXCTL:
             unixctl_path = optarg;
+            break;
+
+        case OPT_SERVERS:
+            if (!*optarg) {
+                ovs_fatal(0, "--servers: directory name expected");
+            }
+            servers_dir = optarg;
+            break;
+
+        case OPT_NO_FLOWS:
+            no_flows = true;
             break;
 
         case OPT_LOG_FILE:
@@ -747,6 +969,17 @@ parse_options(int argc, char *argv[])
         }
     }
     free(short_options);
+
+    if (servers_dir && (conf_file || conf_dir_given)) {
+        ovs_fatal(0, "--servers reads the servers' entries only: it does not "
+                  "go with -f or -d");
+    } else if (servers_dir && no_flows) {
+        ovs_fatal(0, "--servers and --no-flows: the servers' entries give "
+                  "flows only, so there would be nothing to do");
+    } else if (no_flows && bridge_name) {
+        ovs_fatal(0, "--no-flows and -b: without flows there is no bridge "
+                  "to use");
+    }
 }
 
 static void
@@ -759,7 +992,7 @@ usage(void)
            "  start        add the VIPs to lo, set the ARP sysctls, add "
            "the flows\n"
            "  stop         undo exactly what start did\n"
-           "  restart      stop, then start\n"
+           "  restart      as start: change only what differs\n"
            "  status       show every VIP: alias, flow, counters\n"
            "  check        one line; exit 0 all started, 3 some, 1 none\n"
            "  show-config  show the entries as read, report problems\n"
@@ -772,11 +1005,17 @@ usage(void)
            "(unix:FILE)\n"
            "  -d, --dir=DIR          read DIR/*.conf (default: /etc/dsr.d)\n"
            "  -f, --file=FILE        read FILE only\n"
+           "  --servers=DIR          read DIR/RIP.conf: VIPs of servers "
+           "behind the bridge\n"
+           "  --no-flows             only lo and the sysctls, no bridge (a "
+           "guest)\n"
            "  -n, --dry-run          print what would change, change "
            "nothing\n"
            "  -v, --verbose          print each change as it is made\n"
            "  -x, --no-header        status: no header line\n"
-           "  --in-port=PORT         rewrite only packets received on PORT\n"
+           "  --format=text|json     status: a table (default) or JSON\n"
+           "  --in-port=PORT         rewrite only packets received on PORT "
+           "(any: all)\n"
            "  --priority=N           priority of the flows (default: 40000)\n"
            "  --then=ACTIONS         actions after set_daddr_on_dscp "
            "(default: normal)\n"

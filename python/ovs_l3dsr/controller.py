@@ -186,6 +186,10 @@ class L3dsrController(app_manager.OSKenApp):
             obj.serialize(buf, len(buf))
         return bytes(buf)
 
+    def _bridge_of(self, msg):
+        """The connected bridge that sent 'msg', or None."""
+        return self.bridges.get(msg.datapath.id)
+
     def _send(self, bridge, msg, what):
         bridge.dp.set_xid(msg)
         bridge.pending[msg.xid] = what
@@ -299,7 +303,7 @@ class L3dsrController(app_manager.OSKenApp):
 
     @set_ev_cls(ofp_event.EventOFPPortDescStatsReply, MAIN_DISPATCHER)
     def _port_desc(self, ev):
-        bridge = self.bridges.get(ev.msg.datapath.id)
+        bridge = self._bridge_of(ev.msg)
         for port in ev.msg.body:
             if bridge and port.port_no == ev.msg.datapath.ofproto.OFPP_LOCAL:
                 name = port.name.decode(errors="replace")
@@ -308,7 +312,7 @@ class L3dsrController(app_manager.OSKenApp):
     @set_ev_cls(ofp_event.EventOFPFlowStatsReply, MAIN_DISPATCHER)
     def _flow_stats(self, ev):
         msg = ev.msg
-        bridge = self.bridges.get(msg.datapath.id)
+        bridge = self._bridge_of(msg)
         if bridge is None:
             return
         bridge.flows.extend(msg.body)
@@ -323,7 +327,7 @@ class L3dsrController(app_manager.OSKenApp):
     @set_ev_cls(ofp_event.EventOFPGroupDescStatsReply, MAIN_DISPATCHER)
     def _group_desc(self, ev):
         msg = ev.msg
-        bridge = self.bridges.get(msg.datapath.id)
+        bridge = self._bridge_of(msg)
         if bridge is None:
             return
         if bridge.groups is None:
@@ -336,7 +340,7 @@ class L3dsrController(app_manager.OSKenApp):
     @set_ev_cls(ofp_event.EventOFPErrorMsg, MAIN_DISPATCHER)
     def _error(self, ev):
         msg = ev.msg
-        bridge = self.bridges.get(msg.datapath.id)
+        bridge = self._bridge_of(msg)
         if bridge is None:
             return
         what = bridge.pending.get(msg.xid, "message xid %#x" % msg.xid)
@@ -346,7 +350,7 @@ class L3dsrController(app_manager.OSKenApp):
 
     @set_ev_cls(ofp_event.EventOFPBarrierReply, MAIN_DISPATCHER)
     def _barrier(self, ev):
-        bridge = self.bridges.get(ev.msg.datapath.id)
+        bridge = self._bridge_of(ev.msg)
         if bridge is None:
             return
         bridge.pending.clear()

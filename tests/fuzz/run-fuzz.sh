@@ -97,7 +97,7 @@ fuzz_one () {
                           split($5, e, "/"); n += e[1]; total += e[2]
                       }
                       END { if (total) printf "%d/%d", n, total }' \
-                     ours='/lib/(odp-)?(daddr-on-dscp|hmark)\\.c:' \
+                     ours='/lib/(odp-)?(daddr-on-dscp|hmark|l3dsr)(-xlate)?\\.c:' \
                || true)
     fi
     line=$(printf '%-22s %10s %8s  %-20s %-20s %s' "$target" "${execs:-?}" \

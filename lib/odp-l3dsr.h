@@ -14,15 +14,23 @@
  * limitations under the License.
  */
 
-#ifndef ODP_L3DSR_PROBE_H
-#define ODP_L3DSR_PROBE_H 1
+#ifndef ODP_L3DSR_H
+#define ODP_L3DSR_H 1
+
+/* Helpers that both actions share, for their datapath side (odp-X.c) and
+ * their translation (X-xlate.c). */
 
 #include <stdbool.h>
+#include "openvswitch/types.h"
 
+struct dp_packet;
 struct dpif;
+struct in6_addr;
 struct ofpbuf;
 
 bool odp_l3dsr_probe_ipv4_action(struct dpif *, const char *name,
                                  const struct ofpbuf *actions);
+ovs_be16 odp_l3dsr_l3_type(const struct dp_packet *);
+void l3dsr_ipv6_mask_or(struct in6_addr *mask, const struct in6_addr *more);
 
-#endif /* odp-l3dsr-probe.h */
+#endif /* odp-l3dsr.h */

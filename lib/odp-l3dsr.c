@@ -16,15 +16,18 @@
 
 #include <config.h>
 
-#include "odp-l3dsr-probe.h"
+#include "odp-l3dsr.h"
 
 #include <string.h>
 
+#include "dp-packet.h"
 #include "dpif.h"
 #include "flow.h"
 #include "odp-util.h"
 #include "openvswitch/ofpbuf.h"
 #include "packets.h"
+#include "unaligned.h"
+#include "util.h"
 
 /* Returns true if 'dpif' accepts a flow for IPv4 packets with 'actions'.  The
  * datapath actions of ovs-l3dsr only make sense for IP flows, and a datapath
@@ -48,4 +51,35 @@ odp_l3dsr_probe_ipv4_action(struct dpif *dpif, const char *name,
     odp_flow_key_from_flow(&odp_parms, &key);
 
     return dpif_probe_feature(dpif, name, &key, actions, NULL);
+}
+
+/* Returns the L3 protocol of 'packet' as its Ethernet type, or 0 if it has
+ * no L3 header or it is not plain IPv4 or IPv6 but, e.g., IP inside MPLS,
+ * which the actions leave alone as the rest of Open vSwitch does. */
+ovs_be16
+odp_l3dsr_l3_type(const struct dp_packet *packet)
+{
+    if (packet->l3_ofs == UINT16_MAX || packet->l2_5_ofs != UINT16_MAX) {
+        return 0;
+    }
+    if (packet->packet_type == htonl(PT_ETH)) {
+        if (packet->l3_ofs < ETH_HEADER_LEN) {
+            return 0;
+        }
+        /* The Ethernet type just before the L3 header, after any VLANs. */
+        return get_unaligned_be16(ALIGNED_CAST(const ovs_be16 *,
+                                               (const char *)
+                                               dp_packet_l3(packet) - 2));
+    }
+    return (pt_ns(packet->packet_type) == OFPHTN_ETHERTYPE
+            ? pt_ns_type_be(packet->packet_type) : 0);
+}
+
+/* ORs 'more' into the IPv6 mask (e.g. wildcards) '*mask'. */
+void
+l3dsr_ipv6_mask_or(struct in6_addr *mask, const struct in6_addr *more)
+{
+    for (int i = 0; i < ARRAY_SIZE(mask->s6_addr); i++) {
+        mask->s6_addr[i] |= more->s6_addr[i];
+    }
 }
