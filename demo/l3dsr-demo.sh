@@ -3,10 +3,14 @@
 # tree on the userspace datapath, two real servers configured by ovs-l3dsr,
 # real HTTP traffic, and Path MTU Discovery through the load balancer.
 #
-# Usage: demo/l3dsr-demo.sh OVS_BUILD_DIR     (as root)
+# Usage: [DATAPATH=userspace|kernel] demo/l3dsr-demo.sh OVS_BUILD_DIR  (as root)
 #
-# The demo runs on the userspace datapath only; the kernel datapath is
-# tested in a VM by tests/run-kernel-tests.sh (docs/kernel.md).
+# DATAPATH=userspace (the default) runs on the host.  DATAPATH=kernel runs
+# the same scenario on the kernel datapath with the patched openvswitch.ko
+# (L3DSR_MODULE, default build/datapath/openvswitch.ko), inside a qemu VM
+# (tests/kernel-vm.sh) so that the host's own module is never replaced;
+# under TCG every limit of the demo is multiplied by L3DSR_DEMO_SLOWDOWN
+# (default 4 there).
 #
 #  l3d-client - l3d-isp =MTU 1280= l3d-gw -+---------+
 #  10.66.1.1    router             router  | l3d-net |-- [l3d-s1] -- l3d-srv1
@@ -56,13 +60,28 @@ exec </dev/null                     # CI runs without stdin; never read it.
 
 die () { echo "l3dsr-demo: $*" >&2; exit 1; }
 [ $# -eq 1 ] || die "usage: $0 OVS_BUILD_DIR"
-case ${DATAPATH:-userspace} in
-    userspace) ;;
-    *) die "DATAPATH=$DATAPATH: the demo runs on the userspace datapath" \
-           "only (tests/run-kernel-tests.sh tests the kernel datapath)" ;;
-esac
 [ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, veths, daemons)"
 OVS=$(cd "$1" 2>/dev/null && pwd) || die "$1: no such directory"
+SLOW=1                                  # multiplies the demo's time limits
+case ${DATAPATH:-userspace} in
+    userspace) DP_TYPE=netdev ;;
+    kernel)
+        DP_TYPE=system
+        if [ -z "${L3DSR_DEMO_IN_VM:-}" ]; then
+            here=$(cd "$(dirname "$0")" && pwd)
+            module=${L3DSR_MODULE:-$here/../build/datapath/openvswitch.ko}
+            [ -f "$module" ] || die "$module missing: run make modules"
+            cd "$OVS"
+            exec "$here/../tests/kernel-vm.sh" --module "$module" \
+                --share "$OVS" --timeout 1800 -- \
+                env DATAPATH=kernel L3DSR_DEMO_IN_VM=1 \
+                L3DSR_DEMO_SLOWDOWN="${L3DSR_DEMO_SLOWDOWN:-4}" \
+                bash "$here/l3dsr-demo.sh" "$OVS"
+        fi
+        SLOW=${L3DSR_DEMO_SLOWDOWN:-1}
+        ;;
+    *) die "DATAPATH=$DATAPATH: the datapath is userspace or kernel" ;;
+esac
 for bin in ovsdb/ovsdb-tool ovsdb/ovsdb-server vswitchd/ovs-vswitchd \
            utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl \
            utilities/ovs-l3dsr; do
@@ -170,18 +189,24 @@ ovsdb-server "$RUN/conf.db" --remote="punix:$RUN/db.sock" \
     -vconsole:warn --pidfile --detach --log-file
 vsctl () { ovs-vsctl --timeout=10 --db="unix:$RUN/db.sock" "$@"; }
 vsctl --no-wait init
-in_ns $SW ovs-vswitchd "unix:$RUN/db.sock" --disable-system \
+system_dp=--disable-system
+[ $DP_TYPE = netdev ] || system_dp=
+in_ns $SW ovs-vswitchd "unix:$RUN/db.sock" $system_dp \
     -vconsole:warn --pidfile --detach --log-file
 
-# --- Links.  veth HOST_IF (in namespace HOST) <-> PORT (in l3d-ovs).  No
-# transmit checksum offload anywhere: the userspace datapath reads packets
-# with AF_PACKET and would forward partial checksums that the receiving
-# stack then drops.
+# --- Links.  veth HOST_IF (in namespace HOST) <-> PORT (in l3d-ovs).  On
+# the userspace datapath, no transmit checksum offload anywhere: it reads
+# packets with AF_PACKET and would forward partial checksums that the
+# receiving stack then drops.  The kernel datapath keeps the offload, as
+# on a real host, so that its actions see partial checksums.
+no_tx_offload () {
+    [ $DP_TYPE = system ] || in_ns "$1" ethtool -K "$2" tx off >/dev/null
+}
 veth () {
     local host=$1 host_if=$2 port=$3
     ip -n $SW link add "$port" type veth peer name "$host_if" netns "$host"
-    in_ns $SW ethtool -K "$port" tx off >/dev/null
-    in_ns "$host" ethtool -K "$host_if" tx off >/dev/null
+    no_tx_offload $SW "$port"
+    no_tx_offload "$host" "$host_if"
     ip -n $SW link set "$port" up
     ip -n "$host" link set "$host_if" up
 }
@@ -222,8 +247,8 @@ router_link () {
     local ns1=$1 if1=$2 ns2=$3 if2=$4 mtu=$5
     ip -n "$ns1" link add "$if1" mtu "$mtu" type veth \
         peer name "$if2" mtu "$mtu" netns "$ns2"
-    in_ns "$ns1" ethtool -K "$if1" tx off >/dev/null
-    in_ns "$ns2" ethtool -K "$if2" tx off >/dev/null
+    no_tx_offload "$ns1" "$if1"
+    no_tx_offload "$ns2" "$if2"
     ip -n "$ns1" link set "$if1" up
     ip -n "$ns2" link set "$if2" up
 }
@@ -247,14 +272,14 @@ for vip in $VIP4A $VIP4B $VIP6; do
 done
 
 # --- Bridges: the network, the load balancer, one bridge per server.
-vsctl add-br l3d-net -- set bridge l3d-net datapath_type=netdev \
+vsctl add-br l3d-net -- set bridge l3d-net datapath_type=$DP_TYPE \
     -- add-port l3d-net l3d-net-gw -- add-port l3d-net l3d-net-lb \
     -- add-port l3d-net l3d-net-s1 -- add-port l3d-net l3d-net-s2 \
-    -- add-br l3d-lb -- set bridge l3d-lb datapath_type=netdev \
+    -- add-br l3d-lb -- set bridge l3d-lb datapath_type=$DP_TYPE \
        fail_mode=secure -- add-port l3d-lb l3d-lb-net \
-    -- add-br l3d-s1 -- set bridge l3d-s1 datapath_type=netdev \
+    -- add-br l3d-s1 -- set bridge l3d-s1 datapath_type=$DP_TYPE \
     -- add-port l3d-s1 l3d-s1-up -- add-port l3d-s1 l3d-s1-p \
-    -- add-br l3d-s2 -- set bridge l3d-s2 datapath_type=netdev \
+    -- add-br l3d-s2 -- set bridge l3d-s2 datapath_type=$DP_TYPE \
     -- add-port l3d-s2 l3d-s2-up -- add-port l3d-s2 l3d-s2-p
 
 # The load balancer, with stock actions only.  A select group per family
@@ -407,7 +432,7 @@ for _ in 1 2 3 4; do
         N=$((N + 1))
         url=http://$vip/
         case $vip in *:*) url="http://[$vip]/" ;; esac
-        if out=$(in_ns l3d-client curl -qsS --noproxy '*' --max-time 5 \
+        if out=$(in_ns l3d-client curl -qsS --noproxy '*' --max-time $((5 * SLOW)) \
                      --local-port $PORT "$url" 2>&1); then
             read -r WHO[$PORT] SAW[$PORT] <<<"$out"
         else
@@ -548,7 +573,7 @@ for vip in $VIP4A $VIP4B $VIP6; do
     port_for $vip 1
     port_for $vip 2
 done
-big_run 10
+big_run $((10 * SLOW))
 big_show
 FANOUT_OK=$BIG_OK
 [ $BIG_STALLED -eq 0 ] || fail "$BIG_STALLED large transfers failed"
@@ -556,6 +581,23 @@ for i in 1 2; do
     printf '  l3d-srv%s path MTU to the client: %s (IPv4), %s (IPv6)\n' $i \
         "$(path_mtu $i $VIP4A)" "$(path_mtu $i $VIP6)"
 done
+
+# --- On the kernel datapath: the module's own actions did the work (not the
+# set actions of the fallback), as the probe and the datapath flows show.
+if [ $DP_TYPE = system ]; then
+    echo "== Kernel datapath (Linux $(uname -r)) =="
+    grep -o 'Datapath supports \(set_daddr_on_dscp\|hmark\) action' \
+        "$RUN/ovs-vswitchd.log" | sort -u | sed 's/^/  /' |
+        tee "$RUN/probe"
+    [ "$(wc -l < "$RUN/probe")" = 2 ] ||
+        fail "the kernel datapath does not support both actions"
+    ovs-appctl dpctl/dump-flows > "$RUN/dp.flows" 2>&1 ||
+        fail "dpctl/dump-flows: $(head -n 3 "$RUN/dp.flows")"
+    n=$(grep -c 'set_daddr_on_dscp' "$RUN/dp.flows" || true)
+    echo "  $n of $(wc -l < "$RUN/dp.flows") datapath flows with set_daddr_on_dscp"
+    [ "$n" -gt 0 ] || { head -n 20 "$RUN/dp.flows";
+                        fail "no kernel datapath flow has set_daddr_on_dscp"; }
+fi
 
 # --- The counters.  A revalidator round pushes the datapath flows'
 # statistics to OpenFlow.
@@ -609,7 +651,7 @@ for vip in $VIP4A $VIP6; do
     port_for $vip 1
     port_for $vip 2
 done
-big_run 2
+big_run $((2 * SLOW))
 big_show | tee "$RUN/nofanout"
 NOFANOUT_STALLED=$(grep -c ' stalled ' "$RUN/nofanout" || true)
 for family in 'IPv4 http://[0-9]' 'IPv6 http://\['; do

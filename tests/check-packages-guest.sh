@@ -87,6 +87,7 @@ check "kernel datapath flow with set_daddr_on_dscp" sh -c \
 check "no DSCP: answer from the server's own address" sh -c \
     'ip netns exec lb ping -c 1 -W 2 10.0.0.2 | grep -q "from 10.0.0.2"'
 
+say "boot $stage: checks done $(cut -d ' ' -f 1 /proc/uptime) s after the kernel started"
 finish
 if [ "$stage" = 1 ]; then
     echo 2 > "$stage_file"

@@ -150,6 +150,8 @@ $B mount -t devtmpfs devtmpfs $N/dev
 $B mkdir -p $N/dev/pts $N/dev/shm
 $B mount -t devpts devpts $N/dev/pts
 $B mount -t tmpfs tmpfs $N/dev/shm
+# What udev would add: bash's process substitution needs /dev/fd.
+$B ln -sf /proc/self/fd $N/dev/fd
 $B mount -t tmpfs tmpfs $N/sys/fs/cgroup 2>/dev/null
 $B mount -t debugfs debugfs $N/sys/kernel/debug 2>/dev/null
 # The tmpfs mounts would hide this tree if it is under one of them (a

@@ -10,7 +10,8 @@
 # The tree is built in OUTDIR/src, the packages land in OUTDIR.  Version:
 # Debian's version + "+l3dsr" + L3DSR_DEB_REVISION (default 1).  The Open
 # vSwitch test suites are not run (nocheck): they run in ovs-l3dsr's own
-# tiers (make check).  See docs/install.md.
+# tiers (make check).  No -dbgsym packages (noautodbgsym): nothing here
+# installs them, and extracting them lengthens the build.  See docs/install.md.
 
 set -eu
 
@@ -103,12 +104,12 @@ cp "$pkg/modules_to_force_install/openvswitch-l3dsr" "$deb/l3dsr-dkms/force/"
     echo "debian/l3dsr-dkms/force/openvswitch-l3dsr usr/share/dkms/modules_to_force_install"
 } > "$deb/openvswitch-l3dsr-dkms.install"
 
-echo "make-deb: building $version (DEB_BUILD_OPTIONS=nocheck parallel=N)"
+echo "make-deb: building $version (DEB_BUILD_OPTIONS=nocheck noautodbgsym parallel=N)"
 jobs=$(nproc 2>/dev/null || echo 2)
 # Debian's tools only: a python3 of pyenv or a venv first on PATH would build
 # python3-openvswitch for the wrong interpreter.
 (cd "$tree" && PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-    DEB_BUILD_OPTIONS="nocheck parallel=$jobs" dpkg-buildpackage -b -us -uc) > "$out/build.log" 2>&1 \
+    DEB_BUILD_OPTIONS="nocheck noautodbgsym parallel=$jobs" dpkg-buildpackage -b -us -uc) > "$out/build.log" 2>&1 \
     || { tail -n 60 "$out/build.log" >&2; die "dpkg-buildpackage failed; see $out/build.log"; }
 
 rm -f "$out"/*.deb "$out"/*.ddeb "$out"/*.buildinfo "$out"/*.changes
