@@ -41,6 +41,7 @@ finish () {
 say "boot $stage: kernel $(uname -r)"
 check "openvswitch-switch active" systemctl is-active openvswitch-switch
 check "ovs-l3dsr active" systemctl is-active ovs-l3dsr
+check "the bridge of Debian's packages kept" ovs-vsctl br-exists br-debian
 check "dkms status: installed" sh -c \
     "dkms status | tee /dev/stderr | grep -q \"^openvswitch-l3dsr/.*, $(uname -r), x86_64: installed\""
 
@@ -87,6 +88,24 @@ check "kernel datapath flow with set_daddr_on_dscp" sh -c \
 check "no DSCP: answer from the server's own address" sh -c \
     'ip netns exec lb ping -c 1 -W 2 10.0.0.2 | grep -q "from 10.0.0.2"'
 
+# A changed /etc/dsr.d, applied by "systemctl reload": the new VIP is
+# served, the ones that stay keep their flows and addresses.
+if [ "$stage" = 2 ]; then
+    echo '192.0.2.11=2' >> /etc/dsr.d/test.conf
+    check "systemctl reload ovs-l3dsr" systemctl reload ovs-l3dsr
+    sleep 2
+    check "reload: 3 flows of ovs-l3dsr on br0" sh -c \
+        'ovs-ofctl dump-flows br0 | grep -c set_daddr_on_dscp | grep -qx 3'
+    check "reload: the new VIP on lo, the others kept" sh -c \
+        'ip addr show dev lo | grep -q "192.0.2.11/32" &&
+         ip addr show dev lo | grep -q "192.0.2.10/32" &&
+         ip addr show dev lo | grep -q "2001:db8::10/128"'
+    check "reload: the new VIP (DSCP 2) answers" sh -c \
+        'ip netns exec lb ping -c 2 -W 2 -Q 0x08 10.0.0.2 | tee /dev/stderr | grep -q "from 192.0.2.11"'
+    check "reload: the kept VIP (DSCP 1) answers" sh -c \
+        'ip netns exec lb ping -c 2 -W 2 -Q 0x04 10.0.0.2 | tee /dev/stderr | grep -q "from 192.0.2.10"'
+fi
+
 say "boot $stage: checks done $(cut -d ' ' -f 1 /proc/uptime) s after the kernel started"
 finish
 if [ "$stage" = 1 ]; then
@@ -95,6 +114,6 @@ if [ "$stage" = 1 ]; then
     mv /var/log/openvswitch/ovs-vswitchd.log /var/log/openvswitch/ovs-vswitchd.log.boot1
     systemctl reboot
 else
-    echo done > "$stage_file"
+    echo finished > "$stage_file"
     systemctl poweroff
 fi

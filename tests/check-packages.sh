@@ -11,9 +11,13 @@
 #    linux-source-6.1 of the host's ABI (datapath/kernel-abi.sh), then the
 #    packages of DEBDIR with apt (DKMS builds openvswitch.ko during it).
 # 2. DKMS refuses headers of another upload than linux-source-6.1.
+#    Debian's own openvswitch-switch is installed first, with a bridge in
+#    its database: ours upgrade it and must keep that bridge.
 # 3. image: the root as an ext4 disk image; boot with systemd as init; the
 #    checks of tests/check-packages-guest.sh run as a unit and report on the
 #    serial console.
+# 4. rollback: on the image as the VM left it, Debian's packages again and
+#    the purge of ours: the stock module, the database intact.
 # Each step prints its time.  L3DSR_NO_BOOT=1 stops before the boot,
 # L3DSR_BOOT_ONLY=1 only boots the image of such a run ("make check" makes
 # the image in the background while other tiers run: tests/run-check.sh).
@@ -79,8 +83,23 @@ in_root () {
 cleanup () {
     umount_in "$cache.tmp"
     umount_in "$root"
+    if mountpoint -q "$work/mnt"; then
+        umount_in "$work/mnt"
+        umount "$work/mnt"
+    fi
 }
 trap cleanup EXIT
+
+# Prints the names of the bridges in the root's database (read offline).
+bridges () {
+    in_root ovsdb-tool query /etc/openvswitch/conf.db \
+        '["Open_vSwitch",{"op":"select","table":"Bridge","where":[],"columns":["name"]}]' \
+        | grep -o '"name":"[^"]*"' | sed 's/"name":"\(.*\)"/\1/' | sort | paste -sd ' '
+}
+
+# Our packages' version, and the Debian version they were built from.
+ours=$(cd "$debdir" && ls ovs-l3dsr_*.deb 2>/dev/null | sed 's/^ovs-l3dsr_\([^_]*\)_.*/\1/')
+debian=${ours%+l3dsr*}
 
 if [ "${L3DSR_BOOT_ONLY:-}" != 1 ]; then
 step "root: debootstrap, then kernel $abi, headers and linux-source-6.1 $version, dkms (cached)"
@@ -135,7 +154,25 @@ rm -f "$root/.l3dsr-ok"
 mount_in "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
-step "apt: our packages (DKMS builds openvswitch.ko)"
+# The host runs Debian's Open vSwitch first, with a bridge in its
+# database, as a host that moves to ovs-l3dsr does.
+step "apt: Debian's openvswitch-switch $debian, a bridge in its database"
+in_root apt-get install -y -q --no-install-recommends \
+    "openvswitch-switch=$debian" "openvswitch-common=$debian" \
+    "python3-openvswitch=$debian" > "$work/install-debian.log" 2>&1 \
+    || { tail -20 "$work/install-debian.log"; die "apt-get install of Debian's openvswitch-switch $debian failed"; }
+# The database as ovs-ctl makes it at the first start, and a bridge in it,
+# with ovsdb-server run in the root just for that.
+in_root sh -ec '
+    db=/etc/openvswitch/conf.db
+    [ -f $db ] || ovsdb-tool create $db /usr/share/openvswitch/vswitch.ovsschema
+    ovsdb-server $db --remote=punix:/run/l3dsr-db.sock \
+        --pidfile=/run/l3dsr-db.pid --unixctl=/run/l3dsr-db.ctl --detach
+    ovs-vsctl --db=unix:/run/l3dsr-db.sock --no-wait -- init -- add-br br-debian
+    ovs-appctl -t /run/l3dsr-db.ctl exit'
+[ "$(bridges)" = br-debian ] || die "no bridge br-debian in the database"
+
+step "apt: our packages $ours over Debian's (DKMS builds openvswitch.ko)"
 rm -rf "$root/tmp/debs"
 mkdir -p "$root/tmp/debs"
 cp "$debdir"/*.deb "$root/tmp/debs/"
@@ -157,6 +194,9 @@ case $ko in
 esac
 in_root dpkg-query -W openvswitch-common openvswitch-switch python3-openvswitch \
     ovs-l3dsr openvswitch-l3dsr-dkms | sed 's/^/  /'
+[ "$(bridges)" = br-debian ] \
+    || die "the upgrade lost the bridge br-debian: bridges: $(bridges)"
+echo "  the upgrade kept /etc/openvswitch/conf.db: bridge br-debian"
 
 # --- 2. DKMS refuses headers of another upload ---
 # By default the previous ABI (6.1.0-57-amd64 -> 6.1.0-56-amd64), if the
@@ -268,4 +308,33 @@ timeout "${L3DSR_BOOT_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -cpu max \
     | grep --line-buffered 'l3dsr-check' || true
 grep -q 'l3dsr-check: boot 1: PASS' "$work/console.log" || die "boot 1 failed (see $work/console.log)"
 grep -q 'l3dsr-check: boot 2: PASS' "$work/console.log" || die "boot 2 failed (see $work/console.log)"
+
+# --- 4. back to Debian's packages, on the image as the VM left it ---
+step "rollback: Debian's $debian, purge of ovs-l3dsr and the dkms package"
+mkdir -p "$work/mnt"
+mount -o loop "$image" "$work/mnt"
+root=$work/mnt
+mount_in "$root"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+in_root apt-get install -y -q --allow-downgrades --no-install-recommends \
+    "openvswitch-switch=$debian" "openvswitch-common=$debian" \
+    "python3-openvswitch=$debian" "openvswitch-doc=$debian" \
+    > "$work/rollback.log" 2>&1 \
+    && in_root apt-get purge -y -q ovs-l3dsr openvswitch-l3dsr-dkms \
+    >> "$work/rollback.log" 2>&1 \
+    || { tail -20 "$work/rollback.log"; die "the rollback failed"; }
+ko=$(in_root modinfo -k "$abi" -n openvswitch)
+echo "  modinfo -n openvswitch: $ko"
+case $ko in
+    */kernel/net/openvswitch/openvswitch.ko*) ;;
+    *) die "after the rollback modprobe openvswitch would load $ko" ;;
+esac
+left=$(in_root dkms status)
+[ -z "$left" ] || die "dkms status after the purge: $left"
+in_root dpkg-query -W openvswitch-switch | sed 's/^/  /'
+[ "$(bridges)" = "br-debian br0" ] \
+    || die "the rollback changed the bridges: $(bridges)"
+echo "  the rollback kept /etc/openvswitch/conf.db: bridges $(bridges)"
+umount_in "$root"
+umount "$work/mnt"
 step "done: PASS"
