@@ -118,11 +118,10 @@ rm -f "$out"/*-dbgsym_*.deb
 ls -l "$out"/*.deb
 
 # lintian on the two new packages: no errors allowed.
-(cd "$out" && lintian --no-tag-display-limit \
+lintian_rc=0
+(cd "$out" && lintian --fail-on error --tag-display-limit 0 \
     ovs-l3dsr_"$version"_*.deb openvswitch-l3dsr-dkms_"$version"_all.deb) \
-    > "$out/lintian.log" 2>&1 || true
+    > "$out/lintian.log" 2>&1 || lintian_rc=$?
 cat "$out/lintian.log"
-if grep -q '^E:' "$out/lintian.log"; then
-    die "lintian reports errors on the new packages"
-fi
+[ "$lintian_rc" = 0 ] || die "lintian reports errors on the new packages"
 echo "make-deb: packages of $version in $out"
