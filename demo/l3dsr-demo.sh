@@ -1,7 +1,8 @@
 #!/bin/bash
 # L3DSR end to end, IPv4 and IPv6, with the Open vSwitch daemons of a build
-# tree on the userspace datapath, two real servers configured by ovs-l3dsr,
-# real HTTP traffic, and Path MTU Discovery through the load balancer.
+# tree on the userspace datapath (or the kernel one, below), two real
+# servers configured by ovs-l3dsr, real HTTP traffic, and Path MTU
+# Discovery through the load balancer.
 #
 # Usage: [DATAPATH=userspace|kernel] demo/l3dsr-demo.sh OVS_BUILD_DIR  (as root)
 #
