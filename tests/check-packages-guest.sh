@@ -30,6 +30,13 @@ check () {
         failed="$failed; $what"
     fi
 }
+# answers_from ADDR PING_ARG...: the client pings with PING_ARG... and the
+# answer comes from ADDR.
+answers_from () {
+    local from=$1
+    shift
+    ip netns exec lb ping -W 2 "$@" | tee /dev/stderr | grep -q "from $from"
+}
 finish () {
     if [ -z "$failed" ]; then
         say "boot $stage: PASS"
@@ -79,14 +86,14 @@ check "flows of ovs-l3dsr on br0" sh -c \
 check "VIPs on lo" sh -c \
     'ip addr show dev lo | grep -q "192.0.2.10/32" && ip addr show dev lo | grep -q "2001:db8::10/128"'
 check "ovs-l3dsr check" ovs-l3dsr check
-check "IPv4: answer from the VIP" sh -c \
-    'ip netns exec lb ping -c 3 -W 2 -Q 0x04 10.0.0.2 | tee /dev/stderr | grep -q "from 192.0.2.10"'
-check "IPv6: answer from the VIP" sh -c \
-    'ip netns exec lb ping -6 -c 3 -W 2 -Q 0x04 2001:db8:0:1::2 | tee /dev/stderr | grep -q "from 2001:db8::10"'
+check "IPv4: answer from the VIP" \
+    answers_from 192.0.2.10 -c 3 -Q 0x04 10.0.0.2
+check "IPv6: answer from the VIP" \
+    answers_from 2001:db8::10 -6 -c 3 -Q 0x04 2001:db8:0:1::2
 check "kernel datapath flow with set_daddr_on_dscp" sh -c \
     'ovs-appctl dpctl/dump-flows -m | tee /dev/stderr | grep -q set_daddr_on_dscp'
-check "no DSCP: answer from the server's own address" sh -c \
-    'ip netns exec lb ping -c 1 -W 2 10.0.0.2 | grep -q "from 10.0.0.2"'
+check "no DSCP: answer from the server's own address" \
+    answers_from 10.0.0.2 -c 1 10.0.0.2
 
 # A changed /etc/dsr.d, applied by "systemctl reload": the new VIP is
 # served, the ones that stay keep their flows and addresses.
@@ -100,10 +107,10 @@ if [ "$stage" = 2 ]; then
         'ip addr show dev lo | grep -q "192.0.2.11/32" &&
          ip addr show dev lo | grep -q "192.0.2.10/32" &&
          ip addr show dev lo | grep -q "2001:db8::10/128"'
-    check "reload: the new VIP (DSCP 2) answers" sh -c \
-        'ip netns exec lb ping -c 2 -W 2 -Q 0x08 10.0.0.2 | tee /dev/stderr | grep -q "from 192.0.2.11"'
-    check "reload: the kept VIP (DSCP 1) answers" sh -c \
-        'ip netns exec lb ping -c 2 -W 2 -Q 0x04 10.0.0.2 | tee /dev/stderr | grep -q "from 192.0.2.10"'
+    check "reload: the new VIP (DSCP 2) answers" \
+        answers_from 192.0.2.11 -c 2 -Q 0x08 10.0.0.2
+    check "reload: the kept VIP (DSCP 1) answers" \
+        answers_from 192.0.2.10 -c 2 -Q 0x04 10.0.0.2
 fi
 
 say "boot $stage: checks done $(cut -d ' ' -f 1 /proc/uptime) s after the kernel started"

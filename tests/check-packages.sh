@@ -10,9 +10,9 @@
 #    WORKDIR/root; in a chroot, apt installs the kernel, headers and
 #    linux-source-6.1 of the host's ABI (datapath/kernel-abi.sh), then the
 #    packages of DEBDIR with apt (DKMS builds openvswitch.ko during it).
-# 2. DKMS refuses headers of another upload than linux-source-6.1.
 #    Debian's own openvswitch-switch is installed first, with a bridge in
 #    its database: ours upgrade it and must keep that bridge.
+# 2. DKMS refuses headers of another upload than linux-source-6.1.
 # 3. image: the root as an ext4 disk image; boot with systemd as init; the
 #    checks of tests/check-packages-guest.sh run as a unit and report on the
 #    serial console.
@@ -100,6 +100,19 @@ bridges () {
 # Our packages' version, and the Debian version they were built from.
 ours=$(cd "$debdir" && ls ovs-l3dsr_*.deb 2>/dev/null | sed 's/^ovs-l3dsr_\([^_]*\)_.*/\1/')
 debian=${ours%+l3dsr*}
+debian_ovs="openvswitch-switch=$debian openvswitch-common=$debian python3-openvswitch=$debian"
+
+# expect_module GLOB WHAT: "modprobe openvswitch" in the root loads a module
+# whose path matches GLOB; WHAT says which one is expected.
+expect_module () {
+    ko=$(in_root modinfo -k "$abi" -n openvswitch)
+    echo "  modinfo -n openvswitch: $ko"
+    # shellcheck disable=SC2254
+    case $ko in
+        $1) ;;
+        *) die "modprobe openvswitch would load $ko, not $2" ;;
+    esac
+}
 
 if [ "${L3DSR_BOOT_ONLY:-}" != 1 ]; then
 step "root: debootstrap, then kernel $abi, headers and linux-source-6.1 $version, dkms (cached)"
@@ -157,9 +170,9 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 # The host runs Debian's Open vSwitch first, with a bridge in its
 # database, as a host that moves to ovs-l3dsr does.
 step "apt: Debian's openvswitch-switch $debian, a bridge in its database"
-in_root apt-get install -y -q --no-install-recommends \
-    "openvswitch-switch=$debian" "openvswitch-common=$debian" \
-    "python3-openvswitch=$debian" > "$work/install-debian.log" 2>&1 \
+# shellcheck disable=SC2086
+in_root apt-get install -y -q --no-install-recommends $debian_ovs \
+    > "$work/install-debian.log" 2>&1 \
     || { tail -20 "$work/install-debian.log"; die "apt-get install of Debian's openvswitch-switch $debian failed"; }
 # The database as ovs-ctl makes it at the first start, and a bridge in it,
 # with ovsdb-server run in the root just for that.
@@ -186,12 +199,7 @@ grep -iE 'dkms|openvswitch.ko|Building|Installing' "$work/install.log" | sed 's/
 in_root dkms status | tee "$work/dkms-status"
 grep -q "^openvswitch-l3dsr/.*, $abi, x86_64: installed" "$work/dkms-status" \
     || die "dkms status does not show openvswitch-l3dsr installed for $abi"
-ko=$(in_root modinfo -k "$abi" -n openvswitch)
-echo "  modinfo -n openvswitch: $ko"
-case $ko in
-    */updates/dkms/openvswitch.ko*) ;;
-    *) die "modprobe openvswitch would load $ko, not the DKMS module" ;;
-esac
+expect_module '*/updates/dkms/openvswitch.ko*' "the DKMS module"
 in_root dpkg-query -W openvswitch-common openvswitch-switch python3-openvswitch \
     ovs-l3dsr openvswitch-l3dsr-dkms | sed 's/^/  /'
 [ "$(bridges)" = br-debian ] \
@@ -322,19 +330,13 @@ mount -o loop "$image" "$work/mnt"
 root=$work/mnt
 mount_in "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# shellcheck disable=SC2086
 in_root apt-get install -y -q --allow-downgrades --no-install-recommends \
-    "openvswitch-switch=$debian" "openvswitch-common=$debian" \
-    "python3-openvswitch=$debian" "openvswitch-doc=$debian" \
-    > "$work/rollback.log" 2>&1 \
+    $debian_ovs "openvswitch-doc=$debian" > "$work/rollback.log" 2>&1 \
     && in_root apt-get purge -y -q ovs-l3dsr openvswitch-l3dsr-dkms \
     >> "$work/rollback.log" 2>&1 \
     || { tail -20 "$work/rollback.log"; die "the rollback failed"; }
-ko=$(in_root modinfo -k "$abi" -n openvswitch)
-echo "  modinfo -n openvswitch: $ko"
-case $ko in
-    */kernel/net/openvswitch/openvswitch.ko*) ;;
-    *) die "after the rollback modprobe openvswitch would load $ko" ;;
-esac
+expect_module '*/kernel/net/openvswitch/openvswitch.ko*' "Debian's stock module"
 left=$(in_root dkms status)
 [ -z "$left" ] || die "dkms status after the purge: $left"
 in_root dpkg-query -W openvswitch-switch | sed 's/^/  /'

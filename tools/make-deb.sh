@@ -114,7 +114,6 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 rm -f "$out"/*.deb "$out"/*.ddeb "$out"/*.buildinfo "$out"/*.changes
 mv "$src"/*.deb "$src"/*.buildinfo "$src"/*.changes "$out"/
-rm -f "$out"/*-dbgsym_*.deb
 ls -l "$out"/*.deb
 
 # lintian on the two new packages: no errors allowed.
