@@ -1,7 +1,10 @@
 #!/bin/sh
-# Creates the Open vSwitch build tree: a clean unpack of Debian's Open vSwitch
-# source, ovs-patches/series applied, the ovs-l3dsr sources linked in, and
-# the autotools files regenerated when the patches touch their inputs.
+# Creates the Open vSwitch build tree: a clean unpack of an Open vSwitch
+# source tarball (Debian's openvswitch-source, or an upstream release), the
+# patch series of its release applied (ovs-patches/X.Y/series, picked by
+# tools/ovs-series.sh), the ovs-l3dsr sources linked in, and the autotools
+# files regenerated when the patches touch their inputs or the tarball has
+# none (a release tarball made from a git tag).
 #
 # Usage: prepare-ovs-tree.sh TARBALL SRCDIR OVSDIR
 #        prepare-ovs-tree.sh --links SRCDIR OVSDIR
@@ -41,6 +44,7 @@ fi
 
 tarball=$1 srcdir=$2 ovsdir=$3
 tmp=$ovsdir.tmp
+series=$(sh "$srcdir/tools/ovs-series.sh" "$srcdir" "$tarball") || exit 1
 
 rm -rf "$tmp"
 mkdir -p "$tmp"
@@ -48,13 +52,14 @@ echo "prepare-ovs-tree: unpacking $tarball"
 tar xzf "$tarball" -C "$tmp" --strip-components=1
 
 regen=false
+[ -x "$tmp/configure" ] || regen=true
 while read -r name; do
     case $name in
         ''|'#'*) continue ;;
     esac
-    patchfile=$srcdir/ovs-patches/$name
-    [ -f "$patchfile" ] || die "ovs-patches/series names $name, which is missing"
-    echo "prepare-ovs-tree: applying $name"
+    patchfile=$series/$name
+    [ -f "$patchfile" ] || die "$series/series names $name, which is missing"
+    echo "prepare-ovs-tree: applying ${series#"$srcdir"/}/$name"
     # No fuzz: the base is a fixed release, so a hunk that does not match
     # exactly means the patch is wrong.
     if ! patch -d "$tmp" -p1 -F0 --batch --no-backup-if-mismatch --quiet \
@@ -65,7 +70,7 @@ while read -r name; do
             "$patchfile"; then
         regen=true
     fi
-done < "$srcdir/ovs-patches/series"
+done < "$series/series"
 
 link_sources "$srcdir" "$tmp"
 
@@ -77,4 +82,5 @@ fi
 
 rm -rf "$ovsdir"
 mv "$tmp" "$ovsdir"
-touch "$ovsdir/.l3dsr-prepared"
+# The second stamp names the tarball (the Makefile's $(OVS_PREPARED)).
+touch "$ovsdir/.l3dsr-prepared" "$ovsdir/.l3dsr-prepared-$(basename "$tarball")"
