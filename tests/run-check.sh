@@ -22,18 +22,9 @@
 set -u
 
 srcdir=$1 ovsdir=$2 dpdir=$3 tarball=$4 debdir=$5 pkgdir=$6
-failed=
-
-tier () {
-    local name=$1 start rc=0
-    shift
-    start=$(date +%s)
-    echo "run-check: === tier $name ==="
-    "$@" || rc=$?
-    echo "run-check: tier $name: $([ $rc = 0 ] && echo passed || echo "FAILED ($rc)")" \
-         "in $(( $(date +%s) - start )) s"
-    [ $rc = 0 ] || failed="$failed $name"
-}
+tier_prefix=run-check
+# shellcheck source=tests/tier.sh
+. "$srcdir/tests/tier.sh"
 
 # The packages and the installed root, in the background (see above).
 mkdir -p "$pkgdir"
@@ -70,8 +61,4 @@ else
     failed="$failed packages"
 fi
 
-if [ -n "$failed" ]; then
-    echo "run-check: FAILED:$failed"
-    exit 1
-fi
-echo "run-check: all tiers passed"
+tiers_result

@@ -1,15 +1,22 @@
 #!/bin/sh
 # Runs one tier of the tests in the built Open vSwitch tree.
 #
-# Usage: run-testsuites.sh OVS_DIR unit|system-userspace
+# Usage: run-testsuites.sh OVS_DIR TIER
 #
 # unit: ovs-l3dsr's tests plus the Open vSwitch suites that ovs-patches/
 #       touches, from tests/testsuite.
 # system-userspace: ovs-l3dsr's system tests on the userspace datapath, from
 #       tests/system-userspace-testsuite (needs root).
+# The smaller tiers of the other Open vSwitch releases (make
+# check-platforms):
+# l3dsr-unit: ovs-l3dsr's tests plus ofp-actions.at and odp.at, the suites
+#       of the encoders and parsers that the hooks extend.
+# system-packets: the system tests that compare packets byte for byte with
+#       scapy's and marks with the kernel's xt_HMARK (needs root).
 #
-# Tests listed in tests/known-failures.txt (failures of stock Open vSwitch
-# 3.1.0 on this kind of machine) are left out.  A TESTSUITEFLAGS from the
+# Tests listed in tests/known-failures-X.Y.txt, for the tree's Open vSwitch
+# release X.Y (failures of the stock release on this kind of machine), are
+# left out.  A TESTSUITEFLAGS from the
 # environment replaces the selection (autotest would otherwise run the union
 # of both), e.g. TESTSUITEFLAGS='-k fragment' runs only the tests with that
 # keyword, from any suite.
@@ -34,7 +41,12 @@ case $tier in
                ofp-actions.at ofp-print.at ovs-ofctl.at odp.at
                ofproto-dpif.at dpif-netdev.at pytest.at"
         ;;
-    system-userspace)
+    l3dsr-unit)
+        suite=tests/testsuite
+        target=check
+        files="$(l3dsr_at L3DSR_UNIT_AT) ofp-actions.at odp.at"
+        ;;
+    system-userspace|system-packets)
         if [ "$(id -u)" != 0 ]; then
             echo "run-testsuites: the system tests need root" >&2
             exit 1
@@ -44,6 +56,9 @@ case $tier in
         # The kernel datapath's own tests belong to the kernel tier
         # (tests/run-kernel-tests.sh).
         files=$(l3dsr_at L3DSR_SYSTEM_AT | grep -v '^system-l3dsr-kmod\.at$')
+        if [ "$tier" = system-packets ]; then
+            files="system-daddr-on-dscp.at system-hmark.at"
+        fi
         ;;
     *)
         echo "run-testsuites: unknown tier $tier" >&2
@@ -53,9 +68,13 @@ esac
 
 cd "$ovsdir"
 make "$suite" > /dev/null
+release=$(sed -n 's/^AC_INIT(\[*openvswitch\]*, *\[*\([0-9]*\.[0-9]*\).*/\1/p' \
+              configure.ac)
+known=$here/known-failures-$release.txt
+[ -f "$known" ] || known=/dev/null
 
 # "./testsuite -l" prints "  NUM: FILE:LINE  TITLE" for each test.
-numbers=$("./$suite" -l | awk -v files="$files" -v known="$here/known-failures.txt" '
+numbers=$("./$suite" -l | awk -v files="$files" -v known="$known" '
     BEGIN {
         n = split(files, f, /[ \n]+/)
         for (i = 1; i <= n; i++) if (f[i] != "") want[f[i]] = 1
@@ -73,7 +92,7 @@ if [ -z "$numbers" ]; then
     echo "run-testsuites: no tests selected" >&2
     exit 1
 fi
-echo "run-testsuites: $tier: $(echo $numbers | wc -w) tests from:" $files
+echo "run-testsuites: $tier (Open vSwitch $release): $(echo $numbers | wc -w) tests from:" $files
 
 # The tests mostly wait (for daemons, for timeouts) rather than compute: with
 # twice as many jobs as CPUs, the unit tier took 9 minutes instead of 19 on

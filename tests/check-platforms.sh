@@ -1,0 +1,69 @@
+#!/bin/bash
+# "make check-platforms": ovs-l3dsr on the platforms other than the primary
+# one (Debian 12's Open vSwitch 3.1.0 and Linux 6.1, which "make check"
+# covers), each tier with its time.
+#
+# Usage: check-platforms.sh SRCDIR PLATFORM_DIR TARBALL...
+#
+# For each Open vSwitch release tarball (the upstream ones of
+# ../shared/ovs/ by default, see the Makefile):
+#
+#   ovs-X.Y.Z build           the tree of the release with its own series
+#                             (ovs-patches/X.Y), in PLATFORM_DIR/openvswitch-X.Y.Z
+#   ovs-X.Y.Z unit            ovs-l3dsr's unit tests, ofp-actions.at, odp.at
+#   ovs-X.Y.Z system          ovs-l3dsr's system tests on the userspace
+#                             datapath (L3DSR_PLATFORM_SIZE=small: only the
+#                             byte-exact packet and xt_HMARK comparisons)
+#
+# then, for each kernel series of L3DSR_PLATFORM_KERNELS (default 6.12):
+#
+#   kernel-S                  the kernel tests on that series' Debian kernel
+#                             in qemu, patched and stock module
+#                             (make check-kernel KERNEL_SERIES=S)
+#
+# Every tier runs even if one before it failed; the status is that of all.
+
+set -u
+
+srcdir=$1 platdir=$2
+shift 2
+tier_prefix=check-platforms
+# shellcheck source=tests/tier.sh
+. "$srcdir/tests/tier.sh"
+
+case ${L3DSR_PLATFORM_SIZE:-full} in
+    full) system_tier=system-userspace ;;
+    small) system_tier=system-packets ;;
+    *) echo "check-platforms: L3DSR_PLATFORM_SIZE is full or small" >&2
+       exit 1 ;;
+esac
+
+if [ $# = 0 ]; then
+    echo "check-platforms: no Open vSwitch tarball given (OVS_PLATFORM_TARBALLS," \
+         "by default ../shared/ovs/openvswitch-*.tar.gz)" >&2
+    exit 1
+fi
+for tarball; do
+    if ! version=$(sh "$srcdir/tools/ovs-series.sh" --version "$tarball"); then
+        failed="$failed $tarball"
+        continue
+    fi
+    ovsdir=$(realpath -m "$platdir/openvswitch-$version")
+    tier "ovs-$version-build" \
+        make -C "$srcdir" ovs-build OVS_TARBALL="$(realpath "$tarball")" \
+            OVS_DIR="$ovsdir"
+    case " $failed " in
+        *" ovs-$version-build "*) continue ;;
+    esac
+    tier "ovs-$version-unit" \
+        sh "$srcdir/tests/run-testsuites.sh" "$ovsdir" l3dsr-unit
+    tier "ovs-$version-system" \
+        sh "$srcdir/tests/run-testsuites.sh" "$ovsdir" "$system_tier"
+done
+
+for series in ${L3DSR_PLATFORM_KERNELS-6.12}; do
+    tier "kernel-$series" \
+        make -C "$srcdir" check-kernel KERNEL_SERIES="$series"
+done
+
+tiers_result
