@@ -9,7 +9,8 @@
 # ../shared/ovs/ by default, see the Makefile):
 #
 #   ovs-X.Y.Z build           the tree of the release with its own series
-#                             (ovs-patches/X.Y), in PLATFORM_DIR/openvswitch-X.Y.Z
+#                             (ovs-patches/X.Y), in PLATFORM_DIR/openvswitch-X.Y.Z,
+#                             configured with L3DSR_PLATFORM_CONFIGURE if set
 #   ovs-X.Y.Z unit            ovs-l3dsr's unit tests, ofp-actions.at, odp.at
 #   ovs-X.Y.Z system          ovs-l3dsr's system tests on the userspace
 #                             datapath (L3DSR_PLATFORM_SIZE=small: only the
@@ -51,7 +52,8 @@ for tarball; do
     ovsdir=$(realpath -m "$platdir/openvswitch-$version")
     tier "ovs-$version-build" \
         make -C "$srcdir" ovs-build OVS_TARBALL="$(realpath "$tarball")" \
-            OVS_DIR="$ovsdir"
+            OVS_DIR="$ovsdir" \
+            ${L3DSR_PLATFORM_CONFIGURE:+OVS_CONFIGURE_FLAGS="$L3DSR_PLATFORM_CONFIGURE"}
     case " $failed " in
         *" ovs-$version-build "*) continue ;;
     esac
