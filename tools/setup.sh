@@ -92,7 +92,7 @@ fi
 # are the ABI package that backports' linux-headers-amd64 of that version
 # depends on.  The meta-package itself is not installed: 6.1's must stay.
 # Debian's 6.12 headers depend on linux-image-ABI, so that is installed too
-# (it is not booted unless a boot loader is configured for it).
+# (with GRUB, it becomes the default kernel at the next boot).
 BACKPORTS_SOURCES=/etc/apt/sources.list.d/l3dsr-bookworm-backports.sources
 setup_backports_series () {
     series=$1
