@@ -33,8 +33,9 @@
 # the stock one.
 #
 # Logs: OVS_DIR/tests/system-kmod-testsuite-{patched,patched-hmark,stock}.{log,dir}
-# (system-kmod-testsuite-6.12-... for Linux 6.12), and of a failed first try
-# (see below) ...-first-try.{log,dir}.
+# (system-kmod-testsuite-6.12-... for Linux 6.12, ...-platform-... for the
+# platform tier), and of a failed first try (see below)
+# ...-first-try.{log,dir}.
 #
 #   run-kernel-tests.sh --in-vm OVS_DIR NAME FLAGS...
 #
@@ -139,10 +140,11 @@ case $tier in
     full|platform) ;;
     *) echo "run-kernel-tests: unknown L3DSR_KERNEL_TIER $tier (full or platform)" >&2; exit 1 ;;
 esac
-# Logs of another series than 6.1 get its name, so that they do not
-# replace 6.1's.
+# Logs of another series than 6.1 get its name, and those of the platform
+# tier "platform", so that they do not replace 6.1's or the full tier's.
 tag=
 [ "$series" = 6.1 ] || tag=$series-
+[ "$tier" = full ] || tag=$tag$tier-
 echo "run-kernel-tests: Linux $series ($("$srcdir/datapath/kernel-abi.sh")), $tier tier"
 [ -f "$dpdir/abi" ] && [ "$(cat "$dpdir/abi")" = "$("$srcdir/datapath/kernel-abi.sh")" ] \
     || { echo "run-kernel-tests: $dpdir/openvswitch.ko is not built for Linux $series (make modules KERNEL_SERIES=$series)" >&2; exit 1; }
