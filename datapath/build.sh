@@ -3,18 +3,24 @@
 #
 # Usage: datapath/build.sh SRCDIR OUTDIR
 #
+# The kernel series is KERNEL_SERIES from the environment (6.1, the
+# default, or 6.12), or that of KERNEL_ABI if it is set (DKMS sets it to the
+# kernel it builds for): see datapath/kernel-abi.sh.  Each series has its
+# patch series in datapath/patches/SERIES/.
+#
 # With DATAPATH_PATCHES=K in the environment, only the first K patches of
 # the series are applied (datapath/check-series.sh builds every prefix of the
 # series this way: each patch must build on its own).
 #
 # 1. datapath/kernel-abi.sh finds the ABI of the installed linux-headers
-#    package that matches the installed linux-source-6.1 (and fails if none
-#    does).
+#    package that matches the installed linux-source-SERIES (and fails if
+#    none does).
 # 2. net/openvswitch and include/uapi/linux/openvswitch.h are extracted from
-#    Debian's linux-source-6.1 tarball into OUTDIR/linux, and
-#    datapath/patches/series is applied with no fuzz.  The patches add the
-#    new source files themselves.  This is redone only when the tarball, the
-#    ABI or the patches change.
+#    Debian's linux-source-SERIES tarball into OUTDIR/linux, and
+#    datapath/patches/SERIES/series is applied with no fuzz.  The patches add
+#    the new source files themselves.  The action attribute numbers of the
+#    patched uapi header are checked (check_attrs below).  This is redone
+#    only when the tarball, the ABI or the patches change.
 # 3. The Kbuild glue is copied in, and the module is built against
 #    /usr/src/linux-headers-ABI with the kernel's own build system.
 # 4. The result is checked (vermagic, the new actions' symbols) and copied
@@ -34,13 +40,54 @@ die () {
 srcdir=$(cd "$1" && pwd)
 mkdir -p "$2"
 out=$(cd "$2" && pwd)
-tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+series=$("$srcdir/datapath/kernel-abi.sh" --series) || die "no kernel series"
+tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-$series.tar.xz}
+patchdir=$srcdir/datapath/patches/$series
+[ -f "$patchdir/series" ] || die "no patch series for Linux $series ($patchdir/series)"
 
 abiline=$("$srcdir/datapath/kernel-abi.sh") || die "no kernel to build for (see above)"
 set -- $abiline
 abi=$1 version=$2
 headers=/usr/src/linux-headers-$abi
-[ -r "$tarball" ] || die "$tarball not found: install linux-source-6.1"
+[ -r "$tarball" ] || die "$tarball not found: install linux-source-$series"
+
+# Checks the action attribute numbers of the patched uapi header $1: each
+# value of enum ovs_action_attr, implicit or explicit, occurs once, and
+# the new actions have the numbers that Open vSwitch userspace uses
+# (ovs-patches/0005 and 0010).  A new action of a later kernel with the
+# same number would make the datapath run the wrong action.
+check_attrs () {
+    awk '
+        /^enum ovs_action_attr \{/ { inside = 1; v = -1; next }
+        inside && /^\};/ { inside = 0 }
+        !inside { next }
+        { sub(/\/\*.*\*\//, ""); sub(/\/\*.*/, ""); sub(/^[ \t]*\*.*/, "") }
+        match($0, /OVS_ACTION_ATTR_[A-Z0-9_]+|__OVS_ACTION_ATTR_MAX/) {
+            name = substr($0, RSTART, RLENGTH)
+            rest = substr($0, RSTART + RLENGTH)
+            if (match(rest, /^[ \t]*=[ \t]*[0-9]+/)) {
+                eq = substr(rest, RSTART, RLENGTH); sub(/^[ \t]*=[ \t]*/, "", eq)
+                v = eq + 0
+            } else {
+                v++
+            }
+            if ((v in seen) && name != "__OVS_ACTION_ATTR_MAX") {
+                printf "%s and %s are both %d\n", seen[v], name, v
+                bad = 1
+            }
+            seen[v] = name; val[name] = v
+        }
+        END {
+            want["OVS_ACTION_ATTR_SET_DADDR_ON_DSCP"] = 40
+            want["OVS_ACTION_ATTR_HMARK"] = 41
+            for (n in want)
+                if ((n in val) && val[n] != want[n]) {
+                    printf "%s is %d, not %d\n", n, val[n], want[n]
+                    bad = 1
+                }
+            exit bad
+        }' "$1"
+}
 
 tree=$out/linux
 upto=${DATAPATH_PATCHES:-}
@@ -48,9 +95,9 @@ case $upto in
     ''|*[!0-9]*) upto= ;;
 esac
 key=$( (echo "$abi $version ${upto:-all}"; ls -l "$tarball";
-        cat "$srcdir/datapath/patches/series";
-        for p in $(grep -v '^#' "$srcdir/datapath/patches/series"); do
-            cat "$srcdir/datapath/patches/$p"
+        cat "$patchdir/series";
+        for p in $(grep -v '^#' "$patchdir/series"); do
+            cat "$patchdir/$p"
         done; cat "$srcdir/datapath/build.sh") | sha256sum | cut -c1-16)
 
 if [ "$(cat "$tree/.l3dsr-key" 2>/dev/null)" != "$key" ]; then
@@ -78,12 +125,14 @@ if [ "$(cat "$tree/.l3dsr-key" 2>/dev/null)" != "$key" ]; then
         esac
         n=$((n + 1))
         [ -z "$upto" ] || [ "$n" -le "$upto" ] || break
-        patchfile=$srcdir/datapath/patches/$name
-        [ -f "$patchfile" ] || die "datapath/patches/series names $name, which is missing"
-        echo "datapath-build: applying $name"
+        patchfile=$patchdir/$name
+        [ -f "$patchfile" ] || die "datapath/patches/$series/series names $name, which is missing"
+        echo "datapath-build: applying $series/$name"
         patch -d "$tree.tmp" -p1 -F0 --batch --no-backup-if-mismatch --quiet \
-            < "$patchfile" || die "patch $name does not apply"
-    done < "$srcdir/datapath/patches/series"
+            < "$patchfile" || die "patch $series/$name does not apply"
+    done < "$patchdir/series"
+    check_attrs "$tree.tmp/include/uapi/linux/openvswitch.h" \
+        || die "action attribute numbers collide (see above)"
     echo "$key" > "$tree.tmp/.l3dsr-key"
     mv "$tree.tmp" "$tree"
 fi
@@ -92,7 +141,7 @@ fi
 cmp -s "$srcdir/datapath/Kbuild" "$tree/net/openvswitch/Kbuild" \
     || cp "$srcdir/datapath/Kbuild" "$tree/net/openvswitch/Kbuild"
 
-echo "datapath-build: building openvswitch.ko for $abi"
+echo "datapath-build: building openvswitch.ko for $abi (Linux $series, $version)"
 # Only openvswitch.ko: the tunnel vport modules are not patched, and the
 # stock ones load on top of this module.
 make -C "$headers" M="$tree/net/openvswitch" \

@@ -18,7 +18,7 @@
 #
 # The kernel is linux-image-ABI-amd64, where ABI is what
 # datapath/kernel-abi.sh finds (the kernel whose headers the module is built
-# against).  Its package is downloaded with "apt-get download" and unpacked
+# against; KERNEL_SERIES=6.12 in the environment picks Linux 6.12's).  Its package is downloaded with "apt-get download" and unpacked
 # under build/vm/, not installed: the host's own kernel and boot files are
 # not touched.  qemu runs with TCG (KVM hangs on this kind of machine).
 #
@@ -100,6 +100,11 @@ if [ ! -f "$root/.l3dsr-ok" ]; then
 fi
 kernel=$root/boot/vmlinuz-$abi
 moddir=$root/lib/modules/$abi
+# Debian's openvswitch.ko, compressed (.ko.xz) in later kernels: kmod
+# recognises the format by its contents, so the module to test can be
+# bound over it as it is.
+ovs_ko=$(cd "$moddir" && ls kernel/net/openvswitch/openvswitch.ko*) \
+    || die "no openvswitch module in $moddir"
 
 # The initramfs: busybox and the modules needed to mount the 9p shares.
 initrd=$vmdir/initrd.img
@@ -113,9 +118,15 @@ if [ ! -f "$initrd" ] || [ "$0" -nt "$initrd" ] \
         modprobe -d "$root" -S "$abi" --show-depends "$m" \
             | awk '$1 == "insmod" { print $2 }'
     done | awk '!seen[$0]++' > "$tmp/list"
+    # busybox's insmod takes uncompressed modules only (6.12's are .ko.xz).
     while read -r ko; do
-        cp "$ko" "$tmp/modules/"
-        basename "$ko" >> "$tmp/modules/order"
+        name=$(basename "$ko")
+        case $name in
+            *.ko.xz) name=${name%.xz}; xz -dc "$ko" > "$tmp/modules/$name" ;;
+            *.ko.zst) name=${name%.zst}; zstd -qdc "$ko" > "$tmp/modules/$name" ;;
+            *) cp "$ko" "$tmp/modules/" ;;
+        esac
+        echo "$name" >> "$tmp/modules/order"
     done < "$tmp/list"
     rm "$tmp/list"
     # Run by the kernel for module autoloading, in the initramfs' root.
@@ -224,8 +235,8 @@ EOF
         # openvswitch" (the kernel tests unload and reload it for each
         # test) loads it, with the dependencies that modules.dep lists for
         # Debian's.
-        printf 'mount --bind %q /lib/modules/%s/kernel/net/openvswitch/openvswitch.ko || exit 125\n' \
-            "$module" "$abi"
+        printf 'mount --bind %q /lib/modules/%s/%s || exit 125\n' \
+            "$module" "$abi" "$ovs_ko"
     fi
     echo 'modprobe openvswitch || exit 125'
     if [ -n "$module" ]; then

@@ -20,9 +20,22 @@
 #
 # TESTSUITEFLAGS from the environment are added to both runs' selection
 # (autotest runs the union), e.g. TESTSUITEFLAGS=-v.  L3DSR_KERNEL_RUNS
-# ("patched stock" by default) picks the runs.  Logs:
-# OVS_DIR/tests/system-kmod-testsuite-{patched,patched-hmark,stock}.{log,dir},
-# and of a failed first try (see below) ...-first-try.{log,dir}.
+# ("patched stock" by default) picks the runs.  KERNEL_SERIES (6.1 by
+# default, or 6.12) picks the kernel that the VMs boot (tests/kernel-vm.sh);
+# DATAPATH_DIR must hold the module built for it.
+#
+# L3DSR_KERNEL_TIER=platform runs a smaller tier, for a kernel series that
+# the full tier does not cover in CI: only ovs-l3dsr's own tests that show
+# that the module works on that kernel (PLATFORM_TESTS below: the L3DSR
+# scenario of system-daddr-on-dscp.at, the probe, the byte-exact packet
+# cases, and system-hmark.at against the VM's xt_HMARK), with the patched
+# module, and the probe and the L3DSR scenario through the set actions with
+# the stock one.
+#
+# Logs: OVS_DIR/tests/system-kmod-testsuite-{patched,patched-hmark,stock}.{log,dir}
+# (system-kmod-testsuite-6.12-... for Linux 6.12, ...-platform-... for the
+# platform tier), and of a failed first try (see below)
+# ...-first-try.{log,dir}.
 #
 #   run-kernel-tests.sh --in-vm OVS_DIR NAME FLAGS...
 #
@@ -38,6 +51,12 @@ datapath - http between two ports
 datapath - ping6 between two ports
 conntrack - IPv4 HTTP
 conntrack - IPv6 HTTP
+'
+
+# ovs-l3dsr's tests of system-l3dsr-kmod.at that the platform tier runs.
+PLATFORM_TESTS='
+L3DSR kmod - probe reports set_daddr_on_dscp and hmark as the module has them
+L3DSR kmod - packets rewritten like the userspace datapath does
 '
 
 if [ "${1:-}" = --in-vm ]; then
@@ -114,6 +133,22 @@ if [ "$(id -u)" != 0 ]; then
     exit 1
 fi
 
+series=${KERNEL_SERIES:-6.1}
+export KERNEL_SERIES=$series
+tier=${L3DSR_KERNEL_TIER:-full}
+case $tier in
+    full|platform) ;;
+    *) echo "run-kernel-tests: unknown L3DSR_KERNEL_TIER $tier (full or platform)" >&2; exit 1 ;;
+esac
+# Logs of another series than 6.1 get its name, and those of the platform
+# tier "platform", so that they do not replace 6.1's or the full tier's.
+tag=
+[ "$series" = 6.1 ] || tag=$series-
+[ "$tier" = full ] || tag=$tag$tier-
+echo "run-kernel-tests: Linux $series ($("$srcdir/datapath/kernel-abi.sh")), $tier tier"
+[ -f "$dpdir/abi" ] && [ "$(cat "$dpdir/abi")" = "$("$srcdir/datapath/kernel-abi.sh")" ] \
+    || { echo "run-kernel-tests: $dpdir/openvswitch.ko is not built for Linux $series (make modules KERNEL_SERIES=$series)" >&2; exit 1; }
+
 suite=tests/system-kmod-testsuite
 make -C "$ovsdir" "$suite" tests/ovstest > /dev/null
 
@@ -143,6 +178,10 @@ if [ "$n_found" != "$n_stock_titles" ]; then
     echo "run-kernel-tests: only $n_found of the $n_stock_titles stock tests found" >&2
     exit 1
 fi
+if [ "$(select_tests "" "$PLATFORM_TESTS" | wc -w)" != 2 ]; then
+    echo "run-kernel-tests: the platform tier's tests of system-l3dsr-kmod.at are not all found" >&2
+    exit 1
+fi
 
 # Python modules of the build tree: compiled once here, since the tests
 # run with PYTHONDONTWRITEBYTECODE and TCG makes every compile slow.
@@ -157,17 +196,27 @@ fi
 jobs=
 for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
     case $run in
-        patched) jobs="$jobs patched patched-hmark" ;;
+        # In the platform tier the hmark tests are the longer half: they
+        # take the first slot, and the other patched run, then the stock
+        # one, the second.
+        patched) if [ "$tier" = platform ]; then
+                     jobs="$jobs patched-hmark patched"
+                 else
+                     jobs="$jobs patched patched-hmark"
+                 fi ;;
         stock) jobs="$jobs stock" ;;
         *) echo "run-kernel-tests: unknown run $run" >&2; exit 1 ;;
     esac
 done
 # Prints the tests of job $1, then the module options of its VM.
 job_tests () {
-    case $1 in
-        patched) select_tests "$l3dsr_files $hypervisor_files" "$STOCK_TESTS" ;;
-        patched-hmark) select_tests "system-hmark.at" "" ;;
-        stock) echo "$stock" ;;
+    case $tier:$1 in
+        full:patched) select_tests "$l3dsr_files $hypervisor_files" "$STOCK_TESTS" ;;
+        platform:patched) select_tests "system-daddr-on-dscp.at" "$PLATFORM_TESTS" ;;
+        *:patched-hmark) select_tests "system-hmark.at" "" ;;
+        full:stock) echo "$stock" ;;
+        platform:stock) select_tests "system-daddr-on-dscp.at" \
+                            "$(echo "$PLATFORM_TESTS" | grep probe)" ;;
     esac
 }
 job_module () {
@@ -183,7 +232,7 @@ run_slot () {
     local job vm=
     trap 'if [ -n "$vm" ]; then kill "$vm" 2>/dev/null; fi; exit 143' TERM
     for job; do
-        local numbers kmod=${job%%-*} log=$ovsdir/tests/system-kmod-testsuite-$job.out
+        local numbers kmod=${job%%-*} log=$ovsdir/tests/system-kmod-testsuite-$tag$job.out
         numbers=$(job_tests "$job")
         echo "run-kernel-tests: $job: $(echo $numbers | wc -w) tests"
         : > "$log"
@@ -191,7 +240,7 @@ run_slot () {
         (cd "$ovsdir" && exec "$srcdir/tests/kernel-vm.sh" $(job_module "$job") \
              --share "$ovsdir" --timeout 1800 -- \
              env L3DSR_KMOD=$kmod L3DSR_HMARK_CACHE="$ovsdir/tests/hmark-cache" bash "$here/run-kernel-tests.sh" --in-vm \
-             "$ovsdir" "$job" $numbers ${TESTSUITEFLAGS:-}) > "$log" 2>&1 &
+             "$ovsdir" "$tag$job" $numbers ${TESTSUITEFLAGS:-}) > "$log" 2>&1 &
         vm=$!
         # Ends by itself when the VM's harness does.
         tail -n +1 --pid="$vm" -f "$log" | sed -u "s/^/[$job] /" &
@@ -232,7 +281,7 @@ pids=
 
 total_pass=0 total_fail=0 total_skip=0
 for run in $jobs; do
-    log=$ovsdir/tests/system-kmod-testsuite-$run.out
+    log=$ovsdir/tests/system-kmod-testsuite-$tag$run.out
     run_rc=$(cat "$log.rc" 2>/dev/null || echo 125)
     rm -f "$log.rc"
     # The last result of each test counts (a recheck may follow a failure).
@@ -258,6 +307,6 @@ EOF
         total_fail=$((total_fail + 1))
     fi
 done
-echo "run-kernel-tests: took $(( $(date +%s) - start )) s"
+echo "run-kernel-tests: Linux $series, $tier tier: took $(( $(date +%s) - start )) s"
 echo "check-kernel: $total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

@@ -7,6 +7,13 @@
 # "setup.sh --deb-packages" installs only what "make deb" and
 # "make check-packages" need in addition (Debian's build dependencies of
 # openvswitch without DPDK, dh-dkms, lintian, debootstrap); make deb runs it.
+#
+# "KERNEL_SERIES=6.12 setup.sh" also sets up the kernel datapath for Linux
+# 6.12 ("make modules KERNEL_SERIES=6.12"): it adds Debian's
+# bookworm-backports suite to apt's sources (BACKPORTS_SOURCES below) if no
+# source names it, and installs linux-source-6.12 and the linux-headers-ABI
+# package of the same upload from that suite, beside 6.1's.  Without it,
+# nothing is added to apt's sources.
 
 set -eu
 
@@ -73,11 +80,57 @@ fi
 # linux-source-6.1 against the headers of the same upload.  If an older
 # linux-source-6.1 or headers package was already installed, bring both to
 # the archive's version.
-if ! datapath/kernel-abi.sh > /dev/null 2>&1; then
+if ! KERNEL_SERIES=6.1 datapath/kernel-abi.sh > /dev/null 2>&1; then
     echo "setup: linux-source-6.1 and linux-headers-amd64 disagree; upgrading both"
     apt_install linux-source-6.1 linux-headers-amd64
-    datapath/kernel-abi.sh > /dev/null
+    KERNEL_SERIES=6.1 datapath/kernel-abi.sh > /dev/null
 fi
+
+# Linux 6.12 comes from bookworm-backports.  bookworm-security carries
+# newer linux-source-6.12 uploads too, at a higher priority, so the suite
+# is named explicitly: the source is backports' version, and the headers
+# are the ABI package that backports' linux-headers-amd64 of that version
+# depends on.  The meta-package itself is not installed: 6.1's must stay.
+# Debian's 6.12 headers depend on linux-image-ABI, so that is installed too
+# (with GRUB, it becomes the default kernel at the next boot).
+BACKPORTS_SOURCES=/etc/apt/sources.list.d/l3dsr-bookworm-backports.sources
+setup_backports_series () {
+    series=$1
+    if KERNEL_SERIES=$series datapath/kernel-abi.sh > /dev/null 2>&1; then
+        return 0
+    fi
+    if ! grep -Eqs '^[^#]*bookworm-backports' /etc/apt/sources.list \
+            /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
+        echo "setup: adding bookworm-backports to apt's sources ($BACKPORTS_SOURCES)"
+        [ "$(id -u)" = 0 ] || { echo "setup: must run as root" >&2; exit 1; }
+        cat > "$BACKPORTS_SOURCES" <<'SOURCES'
+# Added by ovs-l3dsr's tools/setup.sh for the Linux 6.12 kernel datapath.
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+    fi
+    [ "$(id -u)" = 0 ] || { echo "setup: must run as root to install packages" >&2; exit 1; }
+    apt-get update -q > /dev/null
+    version=$(apt-cache madison "linux-source-$series" \
+                  | awk -F' *[|] *' '$3 ~ / bookworm-backports\// { print $2; exit }')
+    [ -n "$version" ] || { echo "setup: bookworm-backports has no linux-source-$series" >&2; exit 1; }
+    headers=$(apt-cache depends "linux-headers-amd64=$version" \
+                  | awk '$1 == "Depends:" && $2 ~ /^linux-headers-.*-amd64$/ { print $2; exit }')
+    [ -n "$headers" ] || { echo "setup: no headers package for linux-source-$series $version" >&2; exit 1; }
+    echo "setup: installing linux-source-$series and $headers $version (bookworm-backports)"
+    apt_install --allow-downgrades "linux-source-$series=$version" "$headers=$version"
+    KERNEL_SERIES=$series datapath/kernel-abi.sh > /dev/null
+}
+for series in ${KERNEL_SERIES:-6.1}; do
+    case $series in
+        6.1) ;;
+        6.12) setup_backports_series "$series" ;;
+        *) echo "setup: unknown KERNEL_SERIES $series (6.1 or 6.12)" >&2; exit 1 ;;
+    esac
+done
 
 if [ ! -x configure ] || [ configure.ac -nt configure ] \
         || [ Makefile.am -nt Makefile.in ]; then
