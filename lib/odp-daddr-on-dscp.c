@@ -26,6 +26,7 @@
 #include "dp-packet.h"
 #include "dpif.h"
 #include "flow.h"
+#include "l3dsr-ovs-compat.h"
 #include "netlink.h"
 #include "odp-l3dsr.h"
 #include "odp-util.h"
@@ -289,7 +290,7 @@ update_l4_csum(struct dp_packet *packet, ovs_be16 *csum,
 {
     /* A checksum that the NIC is to complete holds the plain, uncomplemented
      * pseudo-header sum: update its complement instead. */
-    if (dp_packet_hwol_tx_l4_checksum(packet)) {
+    if (l3dsr_l4_csum_partial(packet)) {
         *csum = ~csum_apply(~*csum, delta);
     } else if (*csum || kind != L4_CSUM_UDP) {
         ovs_be16 c = csum_apply(*csum, delta);

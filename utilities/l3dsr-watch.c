@@ -31,6 +31,7 @@
 #include "l3dsr-conf.h"
 #include "l3dsr-flow.h"
 #include "l3dsr-host.h"
+#include "l3dsr-ovs-compat.h"
 #include "l3dsr-plan.h"
 #include "l3dsr-start.h"
 #include "l3dsr-state.h"
@@ -885,7 +886,7 @@ l3dsr_watch_main(const struct l3dsr_watch_options *opts)
     fatal_signal_init();
     fatal_signal_add_hook(log_flows_stay, NULL, NULL, false);
 
-    daemonize_start(false);
+    l3dsr_daemonize_start();
     error = unixctl_server_create(opts->unixctl_path, &server);
     if (error) {
         ovs_fatal(error, "failed to create unixctl server");
