@@ -19,8 +19,9 @@
 # The kernel is linux-image-ABI-amd64, where ABI is what
 # datapath/kernel-abi.sh finds (the kernel whose headers the module is built
 # against; KERNEL_SERIES=6.12 in the environment picks Linux 6.12's).  Its
-# package is downloaded with "apt-get download" and unpacked under build/vm/, not installed: the host's own kernel and boot files are
-# not touched.  qemu runs with TCG (KVM hangs on this kind of machine).
+# package is downloaded with "apt-get download" and unpacked under
+# build/vm/, not installed: the host's own kernel and boot files are not
+# touched.  qemu runs with TCG (KVM hangs on this kind of machine).
 #
 # Inside the VM the host's root file system is mounted read-only over 9p
 # and the guest chroots into it, with tmpfs on /tmp, /run, /var/tmp and
