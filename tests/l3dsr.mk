@@ -3,7 +3,7 @@
 #
 # The one list of ovs-l3dsr's test files: tests/l3dsr.at and
 # tests/system-l3dsr.at, which the patched testsuites include
-# (ovs-patches/0002), are generated from it, and tests/run-testsuites.sh
+# (ovs-patches/X.Y/0002), are generated from it, and tests/run-testsuites.sh
 # selects its tests by it.  Test files are named by action and layer: X.at
 # for an action's OpenFlow side and translation, X-odp.at for its datapath
 # action, system-X.at for its system tests (docs/development.md).

@@ -2,7 +2,7 @@
 # Builds the Debian binary packages of Open vSwitch with ovs-l3dsr ("make
 # deb"): Debian's own packaging (the debian/ directory that Debian's
 # openvswitch-source tarball carries) on the tree of "make" (the tarball with
-# ovs-patches/series applied and the ovs-l3dsr sources linked in), plus the
+# ovs-patches/3.1/series applied and the ovs-l3dsr sources linked in), plus the
 # two packages of packaging/debian: ovs-l3dsr and openvswitch-l3dsr-dkms.
 #
 # Usage: make-deb.sh TARBALL SRCDIR OUTDIR
