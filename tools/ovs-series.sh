@@ -25,15 +25,17 @@ tarball_version () {
 }
 
 if [ "$1" = --version ]; then
-    version=$(tarball_version "$2")
-    [ -n "$version" ] || die "$2: no Open vSwitch version in its configure.ac"
+    tarball=$2
+else
+    srcdir=$1 tarball=$2
+fi
+version=$(tarball_version "$tarball")
+[ -n "$version" ] || die "$tarball: no Open vSwitch version in its configure.ac"
+if [ "$1" = --version ]; then
     echo "$version"
     exit 0
 fi
 
-srcdir=$1 tarball=$2
-version=$(tarball_version "$tarball")
-[ -n "$version" ] || die "$tarball: no Open vSwitch version in its configure.ac"
 series=ovs-patches/$(echo "$version" | cut -d. -f1,2)
 if [ ! -f "$srcdir/$series/series" ]; then
     supported=$(cd "$srcdir/ovs-patches" && ls -d [0-9]*.[0-9]* | sed 's/$/.x/' \
