@@ -1,25 +1,41 @@
+# shellcheck shell=bash
 # Shell functions for the scripts that run tiers of tests, each with its
 # time (tests/run-check.sh, tests/check-platforms.sh).  Sourced by bash.
 #
 #   tier NAME COMMAND [ARG...]   runs COMMAND, prints its result and time,
 #                                and records NAME in $failed if it failed
-#   tiers_result PREFIX          prints the summary; fails if any tier did
+#   tiers_result                 prints the summary, with the lines of each
+#                                failed tier that say what failed; fails
+#                                if any tier did
+#
+# A tier's output is also kept in $tier_log_dir/NAME.log (a temporary
+# directory unless the caller sets it): CI shows only the end of a run's
+# output, so the summary repeats what failed, hours of output later.
 
 failed=
+tier_log_dir=${tier_log_dir:-$(mktemp -d -t l3dsr-tiers.XXXXXX)}
 
 tier () {
     local name=$1 start rc=0
     shift
     start=$(date +%s)
     echo "${tier_prefix:?}: === tier $name ==="
-    "$@" || rc=$?
-    echo "${tier_prefix:?}: tier $name: $([ $rc = 0 ] && echo passed || echo "FAILED ($rc)")" \
+    "$@" 2>&1 | tee "$tier_log_dir/$name.log"
+    rc=${PIPESTATUS[0]}
+    echo "${tier_prefix:?}: tier $name: $([ "$rc" = 0 ] && echo passed || echo "FAILED ($rc)")" \
          "in $(( $(date +%s) - start )) s"
-    [ $rc = 0 ] || failed="$failed $name"
+    [ "$rc" = 0 ] || failed="$failed $name"
 }
 
 tiers_result () {
+    local name
     if [ -n "$failed" ]; then
+        for name in $failed; do
+            [ -f "$tier_log_dir/$name.log" ] || continue
+            echo "${tier_prefix:?}: what tier $name reported as failing (full output: $tier_log_dir/$name.log):"
+            grep -E 'FAILED|[1-9][0-9]* failed|[Ff]ailed:|timeout after|timed out|exit status [1-9]|error:|BUG:|WARNING:|Oops|Unreasonably long' \
+                "$tier_log_dir/$name.log" | tail -n 30 | sed 's/^/  /'
+        done
         echo "${tier_prefix:?}: FAILED:$failed"
         return 1
     fi
