@@ -68,8 +68,7 @@ esac
 
 cd "$ovsdir"
 make "$suite" > /dev/null
-release=$(sed -n 's/^AC_INIT(\[*openvswitch\]*, *\[*\([0-9]*\.[0-9]*\).*/\1/p' \
-              configure.ac)
+release=$(sh "$here/../tools/ovs-series.sh" --tree-version . | cut -d. -f1,2)
 known=$here/known-failures-$release.txt
 [ -f "$known" ] || known=/dev/null
 

@@ -7,6 +7,7 @@
 #
 # Usage: ovs-series.sh SRCDIR TARBALL
 #        ovs-series.sh --version TARBALL     (prints X.Y.Z only)
+#        ovs-series.sh --tree-version DIR    (X.Y.Z of an unpacked tree)
 
 set -eu
 
@@ -15,21 +16,27 @@ die () {
     exit 1
 }
 
-# The X.Y.Z of AC_INIT([openvswitch], [X.Y.Z], ...), brackets or not.
-tarball_version () {
-    [ -r "$1" ] || die "$1 not found"
-    tar xzf "$1" -O --wildcards --no-wildcards-match-slash '*/configure.ac' \
-            2>/dev/null \
-        | sed -n 's/^AC_INIT(\[*openvswitch\]*, *\[*\([0-9][0-9.]*\)\]*,.*/\1/p' \
+# The X.Y.Z of AC_INIT([openvswitch], [X.Y.Z], ...), brackets or not, in
+# the configure.ac on standard input.
+ac_init_version () {
+    sed -n 's/^AC_INIT(\[*openvswitch\]*, *\[*\([0-9][0-9.]*\)\]*,.*/\1/p' \
         | head -n 1
 }
 
-if [ "$1" = --version ]; then
-    tarball=$2
-else
-    srcdir=$1 tarball=$2
-fi
-version=$(tarball_version "$tarball")
+case $1 in
+    --version) tarball=$2 ;;
+    --tree-version)
+        [ -r "$2/configure.ac" ] || die "$2/configure.ac not found"
+        version=$(ac_init_version < "$2/configure.ac")
+        [ -n "$version" ] || die "$2/configure.ac: no Open vSwitch version"
+        echo "$version"
+        exit 0
+        ;;
+    *) srcdir=$1 tarball=$2 ;;
+esac
+[ -r "$tarball" ] || die "$tarball not found"
+version=$(tar xzf "$tarball" -O --wildcards --no-wildcards-match-slash \
+              '*/configure.ac' 2>/dev/null | ac_init_version)
 [ -n "$version" ] || die "$tarball: no Open vSwitch version in its configure.ac"
 if [ "$1" = --version ]; then
     echo "$version"
