@@ -192,9 +192,9 @@ fi
 # the whole tier: "patched" (the action and kmod tests, and the stock Open
 # vSwitch tests with our module) in the first slot, "patched-hmark" (the
 # hmark comparisons with xt_HMARK, the longest tests, and in the full tier
-# the hypervisor mode's two) then "stock" in the second: measured on an idle
-# 2-CPU machine, about 22 and 21 minutes.  Each run's output is prefixed
-# with its name.
+# the hypervisor mode's two) then "stock" in the second: on an idle 2-CPU
+# machine, 866 s and 647 + 235 s.  Each run's output is prefixed with its
+# name.
 jobs=
 for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
     case $run in
