@@ -66,15 +66,9 @@ if [ "${1:-}" = --in-vm ]; then
     # The testsuite runs in a directory of the VM's tmpfs /tmp ("-C", after
     # the recipe's own "-C tests"): qemu's 9p refuses the Unix sockets
     # that the tests create, and the patched and the stock runs, in two VMs
-    # at once, must not share a log.  Its atconfig is the build tree's, with
-    # the relative paths made absolute.
+    # at once, must not share a log.
     work=/tmp/kmod-tests
-    mkdir -p "$work"
-    sed -e "s|^at_srcdir=.*|at_srcdir='$tests'|" \
-        -e "s|^at_top_srcdir=.*|at_top_srcdir='$ovsdir'|" \
-        -e "s|^at_top_build_prefix=.*|at_top_build_prefix='$ovsdir/'|" \
-        "$tests/atconfig" > "$work/atconfig"
-    cp "$tests/atlocal" "$work/atlocal"
+    sh "$(dirname "$0")/testsuite-workdir.sh" "$ovsdir" "$work"
     # Read the binaries once into the page cache: the first exec of each
     # over 9p is slow enough under TCG that the daemons would log
     # "Unreasonably long poll interval" warnings, which the tests reject.

@@ -96,8 +96,13 @@ echo "run-testsuites: $tier (Open vSwitch $release): $(echo $numbers | wc -w) te
 # The tests mostly wait (for daemons, for timeouts) rather than compute: with
 # twice as many jobs as CPUs, the unit tier took 9 minutes instead of 19 on
 # a 2-CPU machine.  (Open vSwitch's check-system-* targets run their
-# tests one at a time whatever -j says: they share namespace names.)
-jobs=$(( 2 * $(nproc 2>/dev/null || echo 2) ))
+# tests one at a time whatever -j says: they share namespace names.  The
+# system tiers run in shards instead, each in namespaces of its own,
+# L3DSR_SYSTEM_SHARDS of them, by default one more than the CPUs:
+# tests/run-system-shards.sh.)
+cpus=$(nproc 2>/dev/null || echo 2)
+jobs=$(( 2 * cpus ))
+shards=${L3DSR_SYSTEM_SHARDS:-$(( cpus + 1 ))}
 # The hmark tests' packets, built once with scapy and then reused by the
 # kernel tier (tests/l3dsr-hmark.py).
 L3DSR_HMARK_CACHE=$PWD/tests/hmark-cache
@@ -113,4 +118,9 @@ fi
 # check" built the packages beside it).  A test that fails twice fails.
 recheck=no
 [ "$tier" = unit ] && recheck=yes
+if [ "$target" = check-system-userspace ] && [ -z "${TESTSUITEFLAGS:-}" ] \
+       && [ "$shards" -gt 1 ]; then
+    # shellcheck disable=SC2086
+    exec bash "$here/run-system-shards.sh" . "$shards" $numbers
+fi
 exec make "$target" TESTSUITEFLAGS="-j$jobs $numbers" RECHECK=$recheck
