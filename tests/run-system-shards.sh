@@ -42,6 +42,7 @@ for k in $(seq "$n_shards"); do
     [ -n "$numbers" ] || continue
     dir=$base/$k
     sh "$here/testsuite-workdir.sh" "$ovsdir" "$dir"
+    : > "$dir.out"    # before tail opens it
     # shellcheck disable=SC2016
     (unshare --net --mount --propagation private sh -c '
          mount -t tmpfs l3dsr-netns /run/netns && ip link set lo up &&
