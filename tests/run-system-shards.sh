@@ -6,11 +6,11 @@
 #
 # Open vSwitch's check-system-* targets run their tests one at a time: the
 # tests name their namespaces, bridges and ports alike.  But they mostly
-# wait (for daemons, for timeouts, for packets), and ovs-l3dsr's system
-# tier kept two CPUs 80 % idle for ten minutes.  In a network namespace of
-# its own, with a /run/netns of its own, a shard's names collide with no
-# other's.  Each shard runs its share of the tests (every SHARDS-th, so
-# that each gets some of every file) through the tree's
+# wait (for daemons, for timeouts, for packets): ovs-l3dsr's system tier
+# left two CPUs about half idle for its ten minutes.  In a network
+# namespace of its own, with a /run/netns of its own, a shard's names
+# collide with no other's.  Each shard runs its share of the tests (every
+# SHARDS-th, so that each gets some of every file) through the tree's
 # check-system-userspace recipe, in its own directory
 # OVS_DIR/tests/system-userspace-shards/K (system-userspace-testsuite.log
 # and .dir there).  Each shard's output is prefixed with [shard K]; the
