@@ -63,7 +63,7 @@ compute from a flow and that it cannot recognize either (docs/hmark.md,
 datapath action computes their marks exactly.
 
 The packets are built with scapy (l3dsr_hmark_packets.py), or read from the
-cache that $L3DSR_HMARK_CACHE names, if set (see test_packets()).
+cache that $L3DSR_PACKET_CACHE names, if set (see test_packets()).
 """
 
 import hashlib
@@ -82,14 +82,14 @@ GENERATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 def test_packets(args):
     """Returns the test packets that 'args' ask for, as a list of (category,
     IP packet as bytes, round, conversation key).  l3dsr_hmark_packets
-    builds them with scapy, unless the directory $L3DSR_HMARK_CACHE holds
+    builds them with scapy, unless the directory $L3DSR_PACKET_CACHE holds
     them from an earlier run with the same options and generator: the
     kernel tests, in a VM without KVM, find there those that the userspace
     tests built natively."""
     options = sorted(a for a in args
                      if a in ("--ct", "--no-xlate-limits")
                      or a.startswith("--seed="))
-    cache = os.environ.get("L3DSR_HMARK_CACHE")
+    cache = os.environ.get("L3DSR_PACKET_CACHE")
     if cache:
         with open(GENERATOR, "rb") as f:
             key = hashlib.sha256(repr(options).encode() + f.read())
