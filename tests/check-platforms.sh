@@ -3,7 +3,7 @@
 # one (Debian 12's Open vSwitch 3.1.0 and Linux 6.1, which "make check"
 # covers), each tier with its time.
 #
-# Usage: check-platforms.sh SRCDIR PLATFORM_DIR TARBALL...
+# Usage: check-platforms.sh [--build-only] SRCDIR PLATFORM_DIR TARBALL...
 #
 # For each Open vSwitch release tarball (the upstream ones of
 # ../shared/ovs/ by default, see the Makefile):
@@ -12,6 +12,8 @@
 #                             (ovs-patches/X.Y), in PLATFORM_DIR/openvswitch-X.Y.Z,
 #                             configured with L3DSR_PLATFORM_CONFIGURE if set
 #   ovs-X.Y.Z unit            ovs-l3dsr's unit tests, ofp-actions.at, odp.at
+#                             (small: without the release-independent
+#                             tests that cost most, see run-testsuites.sh)
 #   ovs-X.Y.Z system          ovs-l3dsr's system tests on the userspace
 #                             datapath (L3DSR_PLATFORM_SIZE=small: only the
 #                             byte-exact packet and xt_HMARK comparisons)
@@ -25,9 +27,16 @@
 #                             KERNEL_TIER=platform)
 #
 # Every tier runs even if one before it failed; the status is that of all.
+# --build-only runs only the build tiers ("make platforms-build": CI builds
+# the trees in the background while "make check" runs).
 
 set -u
 
+build_only=false
+if [ "${1:-}" = --build-only ]; then
+    build_only=true
+    shift
+fi
 srcdir=$1 platdir=$2
 shift 2
 tier_prefix=check-platforms
@@ -35,8 +44,9 @@ tier_prefix=check-platforms
 . "$srcdir/tests/tier.sh"
 
 case ${L3DSR_PLATFORM_SIZE:-full} in
-    full) system_tier=system-userspace kernel_tier= ;;
-    small) system_tier=system-packets kernel_tier=platform ;;
+    full) unit_tier=l3dsr-unit system_tier=system-userspace kernel_tier= ;;
+    small) unit_tier=l3dsr-unit-small system_tier=system-packets
+           kernel_tier=platform ;;
     *) echo "check-platforms: L3DSR_PLATFORM_SIZE is full or small" >&2
        exit 1 ;;
 esac
@@ -59,13 +69,15 @@ for tarball; do
     case " $failed " in
         *" ovs-$version-build "*) continue ;;
     esac
+    $build_only && continue
     tier "ovs-$version-unit" \
-        sh "$srcdir/tests/run-testsuites.sh" "$ovsdir" l3dsr-unit
+        sh "$srcdir/tests/run-testsuites.sh" "$ovsdir" "$unit_tier"
     tier "ovs-$version-system" \
         sh "$srcdir/tests/run-testsuites.sh" "$ovsdir" "$system_tier"
 done
 
 # The series' kernel packages come from another suite (tools/setup.sh).
+$build_only && L3DSR_PLATFORM_KERNELS=
 # shellcheck disable=SC2016
 for series in ${L3DSR_PLATFORM_KERNELS-6.12}; do
     tier "kernel-$series" sh -c '
