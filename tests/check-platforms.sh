@@ -3,7 +3,7 @@
 # one (Debian 12's Open vSwitch 3.1.0 and Linux 6.1, which "make check"
 # covers), each tier with its time.
 #
-# Usage: check-platforms.sh [--build-only] SRCDIR PLATFORM_DIR TARBALL...
+# Usage: check-platforms.sh SRCDIR PLATFORM_DIR TARBALL...
 #
 # For each Open vSwitch release tarball (the upstream ones of
 # ../shared/ovs/ by default, see the Makefile):
@@ -27,16 +27,9 @@
 #                             KERNEL_TIER=platform)
 #
 # Every tier runs even if one before it failed; the status is that of all.
-# --build-only runs only the build tiers ("make platforms-build": CI builds
-# the trees in the background while "make check" runs).
 
 set -u
 
-build_only=false
-if [ "${1:-}" = --build-only ]; then
-    build_only=true
-    shift
-fi
 srcdir=$1 platdir=$2
 shift 2
 tier_prefix=check-platforms
@@ -69,7 +62,6 @@ for tarball; do
     case " $failed " in
         *" ovs-$version-build "*) continue ;;
     esac
-    $build_only && continue
     tier "ovs-$version-unit" \
         sh "$srcdir/tests/run-testsuites.sh" "$ovsdir" "$unit_tier"
     tier "ovs-$version-system" \
@@ -77,7 +69,6 @@ for tarball; do
 done
 
 # The series' kernel packages come from another suite (tools/setup.sh).
-$build_only && L3DSR_PLATFORM_KERNELS=
 # shellcheck disable=SC2016
 for series in ${L3DSR_PLATFORM_KERNELS-6.12}; do
     tier "kernel-$series" sh -c '

@@ -26,11 +26,11 @@
 #
 # L3DSR_KERNEL_TIER=platform runs a smaller tier, for a kernel series that
 # the full tier does not cover in CI: only ovs-l3dsr's own tests that show
-# that the module works on that kernel (PLATFORM_TESTS below: the L3DSR
-# scenario of system-daddr-on-dscp.at, the probe, the byte-exact packet
-# cases, and the two comparisons of system-hmark.at with the VM's xt_HMARK,
-# PLATFORM_HMARK_TESTS), with the patched module, and the probe and the L3DSR scenario through the set actions with
-# the stock one.
+# that the module works on that kernel.  With the patched module: the probe
+# and the byte-exact packet cases (PLATFORM_TESTS below), and the two
+# comparisons of system-hmark.at with the VM's xt_HMARK
+# (PLATFORM_HMARK_TESTS).  With the stock one: the probe, and the L3DSR
+# scenario of system-daddr-on-dscp.at through the set actions.
 #
 # Logs: OVS_DIR/tests/system-kmod-testsuite-{patched,patched-hmark,stock}.{log,dir}
 # (system-kmod-testsuite-6.12-... for Linux 6.12, ...-platform-... for the
@@ -130,6 +130,8 @@ ovsdir=$(realpath "$1")
 dpdir=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(dirname "$here")
+# shellcheck source=tests/side-by-side.sh
+. "$here/side-by-side.sh"
 if [ "$(id -u)" != 0 ]; then
     echo "run-kernel-tests: the kernel tests need root (qemu shares / as root)" >&2
     exit 1
@@ -200,7 +202,14 @@ fi
 jobs=
 for run in ${L3DSR_KERNEL_RUNS:-patched stock}; do
     case $run in
-        patched) jobs="$jobs patched patched-hmark" ;;
+        # In the platform tier the hmark comparisons are the longest job:
+        # they take the first slot, the other patched tests then the stock
+        # ones the second.
+        patched) if [ "$tier" = platform ]; then
+                     jobs="$jobs patched-hmark patched"
+                 else
+                     jobs="$jobs patched patched-hmark"
+                 fi ;;
         stock) jobs="$jobs stock" ;;
         *) echo "run-kernel-tests: unknown run $run" >&2; exit 1 ;;
     esac
@@ -209,7 +218,7 @@ done
 job_tests () {
     case $tier:$1 in
         full:patched) select_tests "$l3dsr_files" "$STOCK_TESTS" ;;
-        platform:patched) select_tests "system-daddr-on-dscp.at" "$PLATFORM_TESTS" ;;
+        platform:patched) select_tests "" "$PLATFORM_TESTS" ;;
         full:patched-hmark) select_tests "system-hmark.at $hypervisor_files" "" ;;
         platform:patched-hmark) select_tests "" "$PLATFORM_HMARK_TESTS" ;;
         full:stock) echo "$stock" ;;
@@ -242,7 +251,7 @@ run_slot () {
              "$ovsdir" "$tag$job" $numbers ${TESTSUITEFLAGS:-}) > "$log" 2>&1 &
         vm=$!
         # Ends by itself when the VM's harness does.
-        tail -n +1 --pid="$vm" -f "$log" | sed -u "s/^/[$job] /" &
+        stream_output "$vm" "$log" "$job"
         local rc=0
         wait "$vm" || rc=$?
         vm=
@@ -295,20 +304,8 @@ for run in $jobs; do
     log=$ovsdir/tests/system-kmod-testsuite-$tag$run.out
     run_rc=$(cat "$log.rc" 2>/dev/null || echo 125)
     rm -f "$log.rc"
-    # The last result of each test counts (a recheck may follow a failure).
-    counts=$(awk '
-        /^ *[0-9]+: / {
-            num = $1
-            if ($0 ~ / ok$/) r[num] = "pass"
-            else if ($0 ~ / skipped \(/) r[num] = "skip"
-            else if ($0 ~ / FAILED \(/) r[num] = "fail"
-        }
-        END {
-            for (n in r) c[r[n]]++
-            printf "%d %d %d\n", c["pass"], c["fail"], c["skip"]
-        }' "$log")
     read -r pass fail skip <<EOF
-$counts
+$(testsuite_counts "$log")
 EOF
     echo "run-kernel-tests: $run module: $pass passed, $fail failed, $skip skipped"
     total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))

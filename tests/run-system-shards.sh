@@ -21,6 +21,8 @@ set -eu
 ovsdir=$(cd "$1" && pwd) n_shards=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/side-by-side.sh
+. "$here/side-by-side.sh"
 base=$ovsdir/tests/system-userspace-shards
 rm -rf "$base"
 
@@ -52,20 +54,22 @@ for k in $(seq "$n_shards"); do
      echo $? > "$dir.rc") &
     pids="$pids $!"
     # Ends by itself when the shard does.
-    tail -n +1 --pid=$! -f "$dir.out" | sed -u "s/^/[shard $k] /" &
+    stream_output $! "$dir.out" "shard $k"
 done
 # shellcheck disable=SC2086
 wait $pids || :
 wait
 pids=
 
-rc=0 pass=0 fail=0 skip=0
+rc=0 outputs=
 for k in $(seq "$n_shards"); do
     [ -f "$base/$k.out" ] || continue
     [ "$(cat "$base/$k.rc" 2>/dev/null || echo 125)" = 0 ] || rc=1
-    pass=$((pass + $(grep -cE '^ *[0-9]+: .* ok$' "$base/$k.out" || :)))
-    fail=$((fail + $(grep -cE '^ *[0-9]+: .* FAILED \(' "$base/$k.out" || :)))
-    skip=$((skip + $(grep -cE '^ *[0-9]+: .* skipped \(' "$base/$k.out" || :)))
+    outputs="$outputs $base/$k.out"
 done
+# shellcheck disable=SC2086
+read -r pass fail skip <<EOF
+$(testsuite_counts $outputs)
+EOF
 echo "run-system-shards: $pass passed, $fail failed, $skip skipped in $n_shards shards (logs: $base/K/)"
 exit $rc
