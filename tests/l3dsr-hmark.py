@@ -63,15 +63,16 @@ compute from a flow and that it cannot recognize either (docs/hmark.md,
 datapath action computes their marks exactly.
 
 The packets are built with scapy (l3dsr_hmark_packets.py), or read from the
-cache that $L3DSR_PACKET_CACHE names, if set (see test_packets()).
+cache that $L3DSR_PACKET_CACHE names, if set (tests/l3dsr_packet_cache.py).
 """
 
-import hashlib
 import os
-import pickle
 import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import l3dsr_packet_cache  # noqa: E402
 
 SRC_MAC = "02:aa:00:00:00:00"
 MARKER = bytes.fromhex("02aa")
@@ -89,27 +90,13 @@ def test_packets(args):
     options = sorted(a for a in args
                      if a in ("--ct", "--no-xlate-limits")
                      or a.startswith("--seed="))
-    cache = os.environ.get("L3DSR_PACKET_CACHE")
-    if cache:
-        with open(GENERATOR, "rb") as f:
-            key = hashlib.sha256(repr(options).encode() + f.read())
-        path = os.path.join(cache, key.hexdigest()[:32] + ".pickle")
-        if os.path.exists(path):
-            with open(path, "rb") as f:
-                return pickle.load(f)
+    with open(GENERATOR, "rb") as f:
+        key = repr(options).encode() + f.read()
 
-    sys.path.insert(0, os.path.dirname(GENERATOR))
-    import l3dsr_hmark_packets
-    packets = l3dsr_hmark_packets.packet_list(options)
-
-    if cache:
-        # Tests that run in parallel may build the same packets at once.
-        os.makedirs(cache, exist_ok=True)
-        tmp = "%s.%d.tmp" % (path, os.getpid())
-        with open(tmp, "wb") as f:
-            pickle.dump(packets, f)
-        os.replace(tmp, path)
-    return packets
+    def build():
+        import l3dsr_hmark_packets
+        return l3dsr_hmark_packets.packet_list(options)
+    return l3dsr_packet_cache.cached("hmark", key, build)
 
 
 def read_pcap(path):

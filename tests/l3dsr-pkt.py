@@ -31,10 +31,11 @@ If $L3DSR_PACKET_CACHE names a directory, every case is built once, by the
 first call, and kept there for the calls that follow (see packet_tables()).
 """
 
-import hashlib
-import json
 import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import l3dsr_packet_cache  # noqa: E402
 
 BUILDER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "l3dsr_pkt_cases.py")
@@ -43,7 +44,6 @@ BUILDER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 def build_tables():
     """Builds every case's packets with scapy, as the tables that
     packet_tables() returns."""
-    sys.path.insert(0, os.path.dirname(BUILDER))
     from l3dsr_pkt_cases import CASES, build, min_rewrite_len
     return {
         "list": list(CASES),
@@ -56,29 +56,14 @@ def build_tables():
 
 def packet_tables():
     """Returns each command's answers: "list" and "robustness" as lists of
-    lines, "input" and "expected" as dicts from case to hex.  Importing
-    scapy takes about a second, longer than the rest of a unit test, and
-    more than 50 tests each ask for a case or two: with $L3DSR_PACKET_CACHE
-    set, the first call builds every case and the others read them.  The
-    cache's key is the builder's text, so an edited builder builds anew."""
-    cache = os.environ.get("L3DSR_PACKET_CACHE")
-    if not cache:
-        return build_tables()
+    lines, "input" and "expected" as dicts from case to hex.  More than 50
+    tests each ask for a case or two, and importing scapy takes longer than
+    the rest of such a test: with $L3DSR_PACKET_CACHE set, the first call
+    builds every case and the others read them (l3dsr_packet_cache).  The
+    key is the builder's text, so an edited builder builds anew."""
     with open(BUILDER, "rb") as f:
-        key = hashlib.sha256(f.read()).hexdigest()[:32]
-    path = os.path.join(cache, "l3dsr-pkt-%s.json" % key)
-    if os.path.exists(path):
-        with open(path) as f:
-            return json.load(f)
-
-    tables = build_tables()
-    # Tests that run in parallel may build the tables at once.
-    os.makedirs(cache, exist_ok=True)
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        json.dump(tables, f)
-    os.replace(tmp, path)
-    return tables
+        key = f.read()
+    return l3dsr_packet_cache.cached("l3dsr-pkt", key, build_tables)
 
 
 def main(argv):

@@ -55,6 +55,7 @@ EXTRA_DIST += \
 	tests/l3dsr_hmark_packets.py \
 	tests/l3dsr-pkt.py \
 	tests/l3dsr_pkt_cases.py \
+	tests/l3dsr_packet_cache.py \
 	tests/l3dsr-osken.py \
 	tests/l3dsr-fleet.py \
 	tests/l3dsr-churn.py
