@@ -4,6 +4,10 @@
 #
 #   tier NAME COMMAND [ARG...]   runs COMMAND, prints its result and time,
 #                                and records NAME in $failed if it failed
+#   tier_start NAME COMMAND...   the same in the background, the output
+#                                prefixed with [NAME]
+#   tiers_wait                   waits for the tiers that tier_start
+#                                started, then prints their results
 #   tiers_result                 prints the summary, with the lines of each
 #                                failed tier that say what failed; fails
 #                                if any tier did
@@ -12,7 +16,10 @@
 # directory unless the caller sets it): CI shows only the end of a run's
 # output, so the summary repeats what failed, hours of output later.
 
-failed=
+# shellcheck source=tests/side-by-side.sh
+. "$(dirname "${BASH_SOURCE[0]}")/side-by-side.sh"
+
+failed='' started='' streams=''
 tier_log_dir=${tier_log_dir:-$(mktemp -d -t l3dsr-tiers.XXXXXX)}
 
 tier () {
@@ -25,6 +32,36 @@ tier () {
     echo "${tier_prefix:?}: tier $name: $([ "$rc" = 0 ] && echo passed || echo "FAILED ($rc)")" \
          "in $(( $(date +%s) - start )) s"
     [ "$rc" = 0 ] || failed="$failed $name"
+}
+
+tier_start () {
+    local name=$1 log=$tier_log_dir/$1.log
+    shift
+    echo "${tier_prefix:?}: === tier $name (side by side) ==="
+    : > "$log"    # before stream_output opens it
+    (
+        start=$(date +%s) rc=0
+        "$@" > "$log" 2>&1 || rc=$?
+        echo "$rc $(( $(date +%s) - start ))" > "$log.rc"
+    ) &
+    started="$started $name:$!"
+    stream_output $! "$log" "$name"
+    streams="$streams $!"
+}
+
+tiers_wait () {
+    local entry name rc seconds
+    for entry in $started; do
+        name=${entry%:*} rc=125 seconds='?'
+        wait "${entry##*:}" || :
+        read -r rc seconds < "$tier_log_dir/$name.log.rc" || :
+        echo "${tier_prefix:?}: tier $name: $([ "$rc" = 0 ] && echo passed || echo "FAILED ($rc)")" \
+             "in $seconds s"
+        [ "$rc" = 0 ] || failed="$failed $name"
+    done
+    # shellcheck disable=SC2086
+    wait $streams
+    started='' streams=''
 }
 
 tiers_result () {
