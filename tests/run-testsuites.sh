@@ -114,9 +114,10 @@ echo "run-testsuites: $tier (Open vSwitch $release): $(echo $numbers | wc -w) te
 # system tiers run in shards instead, each in namespaces of its own,
 # L3DSR_SYSTEM_SHARDS of them, by default one more than the CPUs:
 # tests/run-system-shards.sh.)
-# The other platforms' unit tiers run alone (make check-platforms) and
-# wait even more: with four jobs per CPU, 3.3's l3dsr-unit-small took 84 s
-# instead of 133 s (and no less with six per CPU).
+# The other platforms' unit tiers (make check-platforms, with no
+# background build beside them) wait even more: alone, with four jobs per
+# CPU, 3.3's l3dsr-unit-small took 84 s instead of 133 s (and no less with
+# six per CPU).
 cpus=$(nproc 2>/dev/null || echo 2)
 jobs=$(( 2 * cpus ))
 case $tier in l3dsr-unit*) jobs=$(( 4 * cpus )) ;; esac
