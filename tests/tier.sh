@@ -22,16 +22,21 @@
 failed='' started='' streams=''
 tier_log_dir=${tier_log_dir:-$(mktemp -d -t l3dsr-tiers.XXXXXX)}
 
+# Prints the result of tier $1, whose status was $2, after $3 seconds, and
+# records it in $failed if it failed.
+tier_report () {
+    echo "${tier_prefix:?}: tier $1: $([ "$2" = 0 ] && echo passed || echo "FAILED ($2)")" \
+         "in $3 s"
+    [ "$2" = 0 ] || failed="$failed $1"
+}
+
 tier () {
-    local name=$1 start rc=0
+    local name=$1 start
     shift
     start=$(date +%s)
     echo "${tier_prefix:?}: === tier $name ==="
     "$@" 2>&1 | tee "$tier_log_dir/$name.log"
-    rc=${PIPESTATUS[0]}
-    echo "${tier_prefix:?}: tier $name: $([ "$rc" = 0 ] && echo passed || echo "FAILED ($rc)")" \
-         "in $(( $(date +%s) - start )) s"
-    [ "$rc" = 0 ] || failed="$failed $name"
+    tier_report "$name" "${PIPESTATUS[0]}" "$(( $(date +%s) - start ))"
 }
 
 tier_start () {
@@ -55,9 +60,7 @@ tiers_wait () {
         name=${entry%:*} rc=125 seconds='?'
         wait "${entry##*:}" || :
         read -r rc seconds < "$tier_log_dir/$name.log.rc" || :
-        echo "${tier_prefix:?}: tier $name: $([ "$rc" = 0 ] && echo passed || echo "FAILED ($rc)")" \
-             "in $seconds s"
-        [ "$rc" = 0 ] || failed="$failed $name"
+        tier_report "$name" "$rc" "$seconds"
     done
     # shellcheck disable=SC2086
     wait $streams
