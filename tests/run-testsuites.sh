@@ -128,7 +128,9 @@ shards=$(( cpus + 1 ))
 shards=${L3DSR_SYSTEM_SHARDS:-$shards}
 # The test packets, built once with scapy and then reused by the other
 # tests and the kernel tier (tests/l3dsr-hmark.py, tests/l3dsr-pkt.py).
-L3DSR_PACKET_CACHE=$PWD/tests/packet-cache
+# They do not depend on the release: make check-platforms points the other
+# releases' trees to the primary tree's cache.
+L3DSR_PACKET_CACHE=${L3DSR_PACKET_CACHE:-$PWD/tests/packet-cache}
 export L3DSR_PACKET_CACHE
 if [ -n "${TESTSUITEFLAGS:-}" ]; then
     echo "run-testsuites: TESTSUITEFLAGS replaces the selection"
