@@ -106,8 +106,7 @@ struct watch {
 
     /* The flows of ovs-l3dsr as last built, to tell which flow updates
      * matter. */
-    struct l3dsr_flow **wanted;
-    size_t n_wanted;
+    struct l3dsr_flows wanted;
 
     bool exiting;
 };
@@ -173,13 +172,13 @@ capture_end(struct capture *c, enum vlog_level level)
 }
 
 static void
-set_wanted(struct watch *w, struct l3dsr_flow **flows, size_t n)
+set_wanted(struct watch *w, const struct l3dsr_flows *flows)
 {
-    l3dsr_flows_destroy(w->wanted, w->n_wanted);
-    w->wanted = xmalloc(n * sizeof *w->wanted);
-    w->n_wanted = n;
-    for (size_t i = 0; i < n; i++) {
-        w->wanted[i] = l3dsr_flow_clone(flows[i]);
+    l3dsr_flows_destroy(w->wanted.flows, w->wanted.n);
+    w->wanted.flows = xmalloc(flows->n * sizeof *w->wanted.flows);
+    w->wanted.n = flows->n;
+    for (size_t i = 0; i < flows->n; i++) {
+        w->wanted.flows[i] = l3dsr_flow_clone(flows->flows[i]);
     }
 }
 
@@ -271,9 +270,9 @@ reclaim_rules(const struct watch *w, struct l3dsr_bridge *br)
     for (size_t i = 0; i < br->n_flows; i++) {
         struct l3dsr_flow *flow = br->flows[i];
 
-        for (size_t j = 0; j < w->n_wanted; j++) {
-            if (l3dsr_flow_same_rule(flow, w->wanted[j])) {
-                flow->cookie = w->wanted[j]->cookie;
+        for (size_t j = 0; j < w->wanted.n; j++) {
+            if (l3dsr_flow_same_rule(flow, w->wanted.flows[j])) {
+                flow->cookie = w->wanted.flows[j]->cookie;
             }
         }
     }
@@ -297,9 +296,9 @@ is_stale_in_port(const struct watch *w, const struct l3dsr_flow *flow)
 {
     ofp_port_t port, wanted_port;
 
-    return (w->n_wanted
+    return (w->wanted.n
             && match_in_port(&flow->match, &port)
-            && (!match_in_port(&w->wanted[0]->match, &wanted_port)
+            && (!match_in_port(&w->wanted.flows[0]->match, &wanted_port)
                 || port != wanted_port));
 }
 
@@ -334,7 +333,7 @@ plan_repairs(struct watch *w, const struct l3dsr_state *state,
             l3dsr_flows_destroy(flows.flows, flows.n);
             return error;
         }
-        set_wanted(w, flows.flows, flows.n);
+        set_wanted(w, &flows);
     }
 
     struct l3dsr_plan_input in = {
@@ -526,14 +525,14 @@ update_is_relevant(const struct watch *w, const struct ofputil_flow_update *u)
     if (l3dsr_flow_is_owned(&flow)) {
         return true;
     }
-    for (size_t i = 0; i < w->n_wanted; i++) {
-        const struct l3dsr_flow *f = w->wanted[i];
+    for (size_t i = 0; i < w->wanted.n; i++) {
+        const struct l3dsr_flow *f = w->wanted.flows[i];
         if (f->table_id == u->table_id && f->priority == u->priority
             && match_equal(&f->match, &u->match)) {
             return true;
         }
     }
-    return !w->n_wanted;
+    return !w->wanted.n;
 }
 
 static void
@@ -948,7 +947,7 @@ l3dsr_watch_main(const struct l3dsr_watch_options *opts)
     log_flows_stay(NULL);
     monitor_close(&w);
     unixctl_server_destroy(server);
-    l3dsr_flows_destroy(w.wanted, w.n_wanted);
+    l3dsr_flows_destroy(w.wanted.flows, w.wanted.n);
     l3dsr_conf_destroy(&w.conf);
     free(w.bridge);
     free(w.target);
