@@ -122,6 +122,26 @@ l3dsr_flow_get_map(const struct l3dsr_flow *flow)
     return NULL;
 }
 
+/* Returns the server whose packets 'flow' takes: the destination that it
+ * matches exactly, IPv4 as IPv4-mapped, or all-zeros for a flow of this
+ * host's VIPs, which takes every destination (the 'server' of new_flow()). */
+struct in6_addr
+l3dsr_flow_server(const struct l3dsr_flow *flow)
+{
+    const struct flow_wildcards *wc = &flow->match.wc;
+    const struct flow *f = &flow->match.flow;
+    struct in6_addr server = in6addr_any;
+
+    if (wc->masks.dl_type && f->dl_type == htons(ETH_TYPE_IP)
+        && wc->masks.nw_dst == OVS_BE32_MAX) {
+        in6_addr_set_mapped_ipv4(&server, f->nw_dst);
+    } else if (wc->masks.dl_type && f->dl_type == htons(ETH_TYPE_IPV6)
+               && ipv6_mask_is_exact(&wc->masks.ipv6_dst)) {
+        server = f->ipv6_dst;
+    }
+    return server;
+}
+
 /* Returns a new flow of ovs-l3dsr in table 0 at 'priority' that matches
  * the EtherType of family 'ipv4', unless it is OFPP_NONE 'in_port', and
  * unless it is all-zeros 'server' as the destination, with the actions in

@@ -63,6 +63,7 @@ bool l3dsr_flow_same_rule(const struct l3dsr_flow *,
 bool l3dsr_flow_equal(const struct l3dsr_flow *, const struct l3dsr_flow *);
 const struct ofpact_set_daddr_on_dscp *l3dsr_flow_get_map(
     const struct l3dsr_flow *);
+struct in6_addr l3dsr_flow_server(const struct l3dsr_flow *);
 
 void l3dsr_flows_destroy(struct l3dsr_flow **, size_t n);
 

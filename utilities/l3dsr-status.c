@@ -52,26 +52,6 @@ struct vip_status {
     bool arp;                   /* ARP sysctls as DSR needs them. */
 };
 
-/* Returns the server whose packets 'flow' takes: the destination that it
- * matches exactly, IPv4 as IPv4-mapped, or all-zeros for a flow of this
- * host's VIPs, which takes every destination. */
-static struct in6_addr
-flow_server(const struct l3dsr_flow *flow)
-{
-    const struct flow_wildcards *wc = &flow->match.wc;
-    const struct flow *f = &flow->match.flow;
-    struct in6_addr server = in6addr_any;
-
-    if (wc->masks.dl_type && f->dl_type == htons(ETH_TYPE_IP)
-        && wc->masks.nw_dst == OVS_BE32_MAX) {
-        in6_addr_set_mapped_ipv4(&server, f->nw_dst);
-    } else if (wc->masks.dl_type && f->dl_type == htons(ETH_TYPE_IPV6)
-               && ipv6_mask_is_exact(&wc->masks.ipv6_dst)) {
-        server = f->ipv6_dst;
-    }
-    return server;
-}
-
 /* Returns true if 'flow' maps DSCP 'dscp' of the family of 'addr' to
  * 'addr' for the packets of 'server' (all-zeros: this host's). */
 static bool
@@ -82,7 +62,7 @@ flow_maps(const struct l3dsr_flow *flow, int dscp,
     const struct flow_wildcards *wc = &flow->match.wc;
     bool ipv4 = IN6_IS_ADDR_V4MAPPED(addr);
     ovs_be16 dl_type = htons(ipv4 ? ETH_TYPE_IP : ETH_TYPE_IPV6);
-    struct in6_addr flow_dst = flow_server(flow);
+    struct in6_addr flow_dst = l3dsr_flow_server(flow);
 
     if (!map || (wc->masks.dl_type
                  && flow->match.flow.dl_type != dl_type)
@@ -213,7 +193,7 @@ static bool
 is_configured(const struct l3dsr_conf *conf, const struct l3dsr_flow *flow,
               int dscp, const struct in6_addr *addr, bool ipv4)
 {
-    struct in6_addr server = flow_server(flow);
+    struct in6_addr server = l3dsr_flow_server(flow);
 
     for (size_t i = 0; i < conf->n_vips; i++) {
         const struct l3dsr_vip *vip = &conf->vips[i];
@@ -254,7 +234,7 @@ add_flow_rows(const struct l3dsr_status_input *in,
         }
 
         bool mapped6 = !ipv4 && IN6_IS_ADDR_V4MAPPED(&addr);
-        struct in6_addr server = flow_server(flow);
+        struct in6_addr server = l3dsr_flow_server(flow);
         bool on_server = !IN6_IS_ADDR_UNSPECIFIED(&server);
         bool alias = !on_server && l3dsr_addrs_contains(
             mapped6 ? &in->view->lo_mapped6 : &in->view->lo, &addr);
