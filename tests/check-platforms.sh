@@ -29,9 +29,10 @@
 #                             KERNEL_TIER=platform)
 #
 # Every tier runs even if one before it failed; the status is that of all.
-# The releases' builds run side by side, then their unit tiers: each alone
-# leaves part of the two CPUs idle (configure and the links are serial, the
-# -O0 tests wait for their daemons).
+# The releases' builds and the kernel series' modules run side by side,
+# then the releases' unit tiers: each alone leaves part of the two CPUs
+# idle (configure and the links are serial, the -O0 tests wait for their
+# daemons).
 
 set -u
 
